@@ -1,0 +1,113 @@
+"""The `tingjian` command: run the bot, manage the database, load surveys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from dialogs.survey import Survey
+    from storage.surveys import LoadResult
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tingjian` console script and `python -m bot`."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        return int(args.handler(settings, args) or 0)
+    except ConfigError as error:
+        print(f"tingjian: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tingjian", description="Tingjian (听见) service quality bot")
+    commands = parser.add_subparsers(title="commands")
+
+    run = commands.add_parser("run", help="run the bot (long polling)")
+    run.set_defaults(handler=_run)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
+    db_upgrade = db.add_parser("upgrade", help="apply all migrations")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(handler=_db_upgrade)
+    db_downgrade = db.add_parser("downgrade", help="revert migrations to REVISION")
+    db_downgrade.add_argument("revision")
+    db_downgrade.set_defaults(handler=_db_downgrade)
+
+    survey = commands.add_parser("survey", help="survey definitions").add_subparsers(title="survey commands")
+    survey_load = survey.add_parser("load", help="validate a survey YAML file and store it as a new version")
+    survey_load.add_argument("file", type=Path)
+    survey_load.set_defaults(handler=_survey_load)
+    return parser
+
+
+def _run(settings: Settings, _: argparse.Namespace) -> int:
+    from bot.runner import run_polling
+
+    asyncio.run(run_polling(settings))
+    return 0
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runner import database_url
+    from storage.migrate import upgrade
+
+    url, _ = database_url(settings)
+    upgrade(url, args.revision)
+    print(f"database upgraded to {args.revision}")
+    return 0
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runner import database_url
+    from storage.migrate import downgrade
+
+    url, _ = database_url(settings)
+    downgrade(url, args.revision)
+    print(f"database downgraded to {args.revision}")
+    return 0
+
+
+def _survey_load(settings: Settings, args: argparse.Namespace) -> int:
+    from dialogs.survey_loader import SurveyFileError, load_survey_file
+
+    try:
+        survey = load_survey_file(args.file)
+    except SurveyFileError as error:
+        print(f"survey refused; nothing was stored:\n{error}", file=sys.stderr)
+        return 1
+    result = asyncio.run(_store_survey(settings, survey, args.file))
+    state = "stored as new version" if result.created else "unchanged; latest version is"
+    print(f"survey '{result.key}' {state} v{result.version}")
+    return 0
+
+
+async def _store_survey(settings: Settings, survey: Survey, path: Path) -> LoadResult:
+    from bot.runner import open_database
+    from storage.database import session_factory
+    from storage.surveys import SurveyRepository
+
+    engine = await open_database(settings)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            return await SurveyRepository(session).store(survey, source=path.name)
+    finally:
+        await engine.dispose()

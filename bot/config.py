@@ -1,0 +1,81 @@
+"""All settings in one typed object, read from the environment and .env (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class ConfigError(RuntimeError):
+    """A missing or malformed setting; the message is one readable line per problem."""
+
+
+class Settings(BaseSettings):
+    """Tingjian's configuration. Every field can be set as an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None, description="from @BotFather")
+    database_url: SecretStr | None = Field(
+        default=None, description="postgresql+asyncpg://…; empty → embedded PostgreSQL"
+    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    telegram_api_base: str = TELEGRAM_API
+    default_language: Literal["zh", "en"] = "zh"
+    data_dir: Path = Path(".tingjian")
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("use comma-separated numeric Telegram user ids, e.g. 12345,67890") from None
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            token = value.get_secret_value()
+            head, _, tail = token.partition(":")
+            if not head.isdigit() or len(tail) < 10:
+                raise ValueError("looks malformed: expected <digits>:<secret> as given by @BotFather")
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        url = value.get_secret_value()
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if not url.startswith("postgresql+asyncpg://"):
+            raise ValueError("must be a PostgreSQL URL, e.g. postgresql+asyncpg://user:pass@host:5432/db")
+        return SecretStr(url)
+
+    def is_admin(self, user_id: int) -> bool:
+        """Whether this Telegram user may use admin commands."""
+        return user_id in self.admin_ids
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise ConfigError with one line per bad setting instead of a traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = ".".join(str(p) for p in problem["loc"]).upper() or "SETTINGS"
+            lines.append(f"setting {name}: {problem['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("\n".join(lines)) from None

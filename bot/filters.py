@@ -1,0 +1,26 @@
+"""Async filters (aiogram runs sync filters in a thread, which halves throughput)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiogram.types import Message
+
+MESSAGE_KINDS = ("text", "sticker", "photo", "voice", "video", "document", "audio", "contact", "location")
+
+
+def in_flow(name: str) -> Callable[..., Awaitable[bool]]:
+    """Matches when the customer's active conversation flow is `name` (set by the unit-of-work middleware)."""
+
+    async def check(_: object, flow: str | None = None) -> bool:
+        return flow == name
+
+    return check
+
+
+def message_kind(message: Message) -> str:
+    """What the customer sent: text, sticker, photo, … or 'other'."""
+    for kind in MESSAGE_KINDS:
+        if getattr(message, kind, None) is not None:
+            return kind
+    return "other"

@@ -1,0 +1,28 @@
+"""Whatever no other handler took: a kind reply and the menu, never silence."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from bot import render
+from bot.filters import message_kind
+from dialogs.i18n import Language, t
+from storage.models import Respondent
+
+router = Router(name="fallback")
+
+
+@router.message()
+async def unknown_message(message: Message, respondent: Respondent) -> None:
+    """Text or media outside any conversation."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    key = "not_understood" if message_kind(message) == "text" else "unsupported_here"
+    await message.answer(t(language, key), reply_markup=render.main_menu(language))
+
+
+@router.callback_query()
+async def unknown_button(query: CallbackQuery, respondent: Respondent) -> None:
+    """A button from a keyboard this version no longer understands."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    await query.answer(t(language, "old_button_finished"))

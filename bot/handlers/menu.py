@@ -1,0 +1,109 @@
+"""Start, help, language and cancel: the commands every customer can use at any time."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot import render
+from bot.callbacks import LanguageCb, MenuCb
+from bot.handlers.survey import offer_or_start
+from bot.surveys import active_survey
+from dialogs.i18n import Language, parse_language, t
+from storage.models import Respondent
+from storage.unit_of_work import UnitOfWork
+
+router = Router(name="menu")
+DEEP_LINK_SURVEY = "survey_"
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+) -> None:
+    """/start, or /start survey_<key> from an operator's deep link."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    first_name = escape(respondent.first_name or "")
+    name = f"，{first_name}" if language == "zh" else f", {first_name}"
+    greeting = t(language, "welcome", name=name if respondent.first_name else "")
+    if command.args and command.args.startswith(DEEP_LINK_SURVEY):
+        await bot.send_message(message.chat.id, greeting)
+        key = command.args.removeprefix(DEEP_LINK_SURVEY)
+        await offer_or_start(bot, message.chat.id, uow, respondent, dialog, key)
+        return
+    await uow.commit()
+    await bot.send_message(
+        message.chat.id, greeting + "\n\n" + t(language, "menu_hint"), reply_markup=render.main_menu(language)
+    )
+    active = await active_survey(uow, dialog)
+    if active is not None and not active.state.finished:
+        await bot.send_message(
+            message.chat.id,
+            t(language, "resume_offer", answered=len(active.state.path)),
+            reply_markup=render.resume_keyboard(language, active.state.response_id),
+        )
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, respondent: Respondent) -> None:
+    """/help: what the bot can do."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    await message.answer(t(language, "help"), reply_markup=render.main_menu(language))
+
+
+@router.message(Command("language"))
+async def language_command(message: Message) -> None:
+    """/language: choose 中文 or English."""
+    await message.answer(t("zh", "language_prompt"), reply_markup=render.language_keyboard())
+
+
+@router.callback_query(MenuCb.filter(MenuCb.action == "language"))  # type: ignore[arg-type]
+async def language_button(query: CallbackQuery, bot: Bot) -> None:
+    """The menu's language button."""
+    await query.answer()
+    await bot.send_message(
+        query.from_user.id,
+        t("zh", "language_prompt"),
+        reply_markup=render.language_keyboard(),
+    )
+
+
+@router.callback_query(LanguageCb.filter())
+async def language_chosen(
+    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, respondent: Respondent
+) -> None:
+    """Store the chosen language and confirm in it."""
+    try:
+        language = parse_language(callback_data.code)
+    except ValueError:
+        await query.answer()
+        return
+    await uow.respondents.set_language(respondent.id, language)
+    await uow.commit()
+    await query.answer(t(language, "language_set"))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t(language, "language_set"), reply_markup=None)
+
+
+@router.message(Command("cancel"))
+async def cancel(
+    message: Message, uow: UnitOfWork, respondent: Respondent, flow: str | None, dialog: dict[str, Any]
+) -> None:
+    """/cancel: leave the current conversation; stored answers stay and the survey can be resumed."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    if flow is None:
+        await uow.commit()
+        await message.answer(t(language, "nothing_to_cancel"), reply_markup=render.main_menu(language))
+        return
+    await uow.respondents.save_conversation(respondent.id, None, dialog)
+    await uow.commit()
+    await message.answer(t(language, "cancelled"), reply_markup=render.main_menu(language))

@@ -1,0 +1,168 @@
+"""Survey handlers: starting, resuming, answering by button or text, Back and Skip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot import render
+from bot.callbacks import MenuCb, SurveyCb
+from bot.filters import in_flow, message_kind
+from bot.surveys import (
+    FLOW,
+    ActiveSurvey,
+    active_survey,
+    advance,
+    begin,
+    send_finish,
+    send_intro,
+    send_prompt,
+)
+from dialogs.i18n import Language, t
+from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
+from dialogs.survey_loader import DEFAULT_SURVEY_KEY
+from storage.models import Respondent
+from storage.unit_of_work import UnitOfWork
+
+router = Router(name="survey")
+
+
+async def offer_or_start(
+    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
+) -> None:
+    """Offer to resume an unfinished survey, else start survey `key`."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    active = await active_survey(uow, dialog)
+    if active is not None and not active.state.finished:
+        await uow.commit()
+        answered = len(active.state.path)
+        await bot.send_message(
+            chat_id,
+            t(language, "resume_offer", answered=answered),
+            reply_markup=render.resume_keyboard(language, active.state.response_id),
+        )
+        return
+    await start_survey(bot, chat_id, uow, respondent, dialog, key)
+
+
+async def start_survey(
+    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
+) -> None:
+    """Open a fresh response to the latest version of survey `key` and ask its first question."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    stored = await uow.surveys.latest(key)
+    if stored is None:
+        await uow.commit()
+        await bot.send_message(chat_id, t(language, "survey_unavailable"))
+        return
+    step = await begin(uow, respondent, stored, dialog)
+    await uow.commit()
+    await send_intro(bot, chat_id, stored, language)
+    await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)
+
+
+@router.message(Command("survey"))
+async def survey_command(
+    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
+) -> None:
+    """/survey: continue or start the default questionnaire."""
+    await offer_or_start(bot, message.chat.id, uow, respondent, dialog, DEFAULT_SURVEY_KEY)
+
+
+@router.callback_query(MenuCb.filter())
+async def menu_survey_buttons(
+    query: CallbackQuery,
+    callback_data: MenuCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+) -> None:
+    """Main-menu 'take the survey', and the resume / start-over offer."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    chat_id = query.from_user.id
+    active = await active_survey(uow, dialog)
+    if callback_data.action == "survey":
+        await query.answer()
+        await offer_or_start(bot, chat_id, uow, respondent, dialog, DEFAULT_SURVEY_KEY)
+        return
+    unfinished = active is not None and not active.state.finished
+    if not unfinished or active is None or active.state.response_id != callback_data.r:
+        await query.answer(t(language, "old_button_finished"))
+        return
+    await query.answer()
+    if callback_data.action == "resume":
+        await uow.respondents.save_conversation(respondent.id, FLOW, dialog)
+        await uow.commit()
+        await send_prompt(bot, chat_id, active, language)
+    else:
+        await start_survey(bot, chat_id, uow, respondent, dialog, active.stored.survey.key)
+
+
+@router.callback_query(SurveyCb.filter())
+async def survey_button(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+) -> None:
+    """An answer, Back or Skip button; old keyboards and double presses change nothing."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    active = await active_survey(uow, dialog)
+    if active is None or active.state.response_id != callback_data.r:
+        await query.answer(t(language, "old_button_finished"))
+        return
+    if active.state.position != callback_data.q:
+        key = "old_button_finished" if active.state.finished else "old_button"
+        await query.answer(t(language, key))
+        return
+    event: SurveyInput = Pick(callback_data.v)
+    if callback_data.action != "a":
+        event = Skip() if callback_data.action == "s" else Back()
+    answered_prompt = prompt_for(active.stored.survey, active.state)
+    step = await advance(uow, respondent, active, event, dialog)
+    await uow.commit()
+    if step.notice:
+        await query.answer(t(language, step.notice))
+        return
+    await query.answer()
+    new = ActiveSurvey(active.stored, step.state)
+    if query.message is not None and answered_prompt is not None and isinstance(query.message, Message):
+        if isinstance(event, Back):
+            await query.message.edit_reply_markup(reply_markup=None)
+        else:
+            text = render.answered_text(active.stored.survey, answered_prompt, step.recorded, language)
+            await query.message.edit_text(text, reply_markup=None)
+    await _show_next(bot, query.from_user.id, new, language)
+
+
+@router.message(in_flow(FLOW))
+async def survey_message(
+    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
+) -> None:
+    """Anything typed or sent while a survey question is open."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    active = await active_survey(uow, dialog)
+    if active is None:
+        return
+    kind = message_kind(message)
+    event: SurveyInput = Typed(message.text or "") if kind == "text" else Unsupported(kind)
+    step = await advance(uow, respondent, active, event, dialog)
+    await uow.commit()
+    new = ActiveSurvey(active.stored, step.state)
+    if step.notice:
+        await send_prompt(bot, message.chat.id, new, language, notice=step.notice)
+        return
+    await _show_next(bot, message.chat.id, new, language)
+
+
+async def _show_next(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
+    if active.state.finished:
+        await send_finish(bot, chat_id, active, language)
+    else:
+        await send_prompt(bot, chat_id, active, language)

@@ -1,0 +1,121 @@
+"""One database unit of work per update: per-chat lock, deduplication, respondent, dialog state.
+
+Registered as an outer middleware on `update`, so handlers receive `uow`, `respondent`, `language`,
+`flow` and `dialog` in their data and never open sessions themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from bot.config import Settings
+from dialogs.i18n import language_from_code
+from storage.surveys import StoredSurvey
+from storage.unit_of_work import UnitOfWork
+from storage.updates import claim_update
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+# A database that goes away for a second must not lose the update: retry the whole unit of work.
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+CONNECTION_ERRORS = (DBAPIError, OSError, ConnectionError)
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """Runs each update inside a per-chat PostgreSQL lock and one transaction, processed once."""
+
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, retry_delays: Sequence[float] = RETRY_DELAYS
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.retry_delays = tuple(retry_delays)
+        self.survey_cache: dict[int, StoredSurvey] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return UNHANDLED
+        for delay in (*self.retry_delays, None):
+            uow_box: list[UnitOfWork] = []
+            try:
+                return await self._process(handler, event, data, user, uow_box)
+            except CONNECTION_ERRORS as error:
+                committed = bool(uow_box) and uow_box[0].committed
+                if committed or delay is None or not _is_connection_problem(error):
+                    raise
+                logger.warning(
+                    "database unavailable (%s); retrying update %s", type(error).__name__, event.update_id
+                )
+                await asyncio.sleep(delay)
+        return UNHANDLED
+
+    async def _process(
+        self, handler: Handler, event: Update, data: dict[str, Any], user: User, uow_box: list[UnitOfWork]
+    ) -> Any:
+        bot: Bot = data["bot"]
+        chat = data.get("event_chat")
+        lock_key = chat.id if chat is not None else user.id
+        async with self.engine.connect() as connection:
+            # A session-level lock (not xact) so it also covers the sends after the commit:
+            # two updates from one chat are never handled at once, even in two processes.
+            await connection.execute(select(func.pg_advisory_lock(lock_key)))
+            await connection.commit()
+            try:
+                async with AsyncSession(bind=connection, expire_on_commit=False) as session:
+                    uow = UnitOfWork(session, self.survey_cache)
+                    uow_box.append(uow)
+                    if not await claim_update(session, bot.id, event.update_id):
+                        logger.info("update %s already processed; skipped", event.update_id)
+                        return UNHANDLED
+                    respondent = await uow.respondents.touch(
+                        user.id,
+                        language_from_code(user.language_code, self.settings.default_language),
+                        user.first_name,
+                    )
+                    flow, dialog = await uow.respondents.conversation(respondent.id)
+                    data.update(
+                        uow=uow,
+                        respondent=respondent,
+                        language=respondent.language,
+                        flow=flow,
+                        dialog=dialog,
+                        settings=self.settings,
+                    )
+                    result = await handler(event, data)
+                    if session.in_transaction():
+                        await uow.commit()
+                    return result
+            finally:
+                await _unlock(connection, lock_key)
+
+
+async def _unlock(connection: AsyncConnection, key: int) -> None:
+    try:
+        await connection.execute(select(func.pg_advisory_unlock(key)))
+        await connection.commit()
+    except CONNECTION_ERRORS:
+        # The connection died with the database; PostgreSQL already dropped its locks.
+        await connection.invalidate()
+
+
+def _is_connection_problem(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated) or "connect" in str(error).lower() or _is_disconnect(error)
+    return True
+
+
+def _is_disconnect(error: DBAPIError) -> bool:
+    text = f"{type(error.orig).__name__} {error.orig}".lower()
+    return any(word in text for word in ("connection", "closed", "terminat", "shutdown", "cannotconnect"))

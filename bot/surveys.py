@@ -1,0 +1,122 @@
+"""Running the survey dialog for one customer: load state, let dialogs/ decide, persist, then show.
+
+Every function here commits before it sends, so a message the customer sees always reflects
+stored answers, and a failure before the commit can be retried without side effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import render
+from dialogs.i18n import Language, t
+from dialogs.survey_flow import (
+    CompleteResponse,
+    SaveAnswer,
+    Step,
+    SurveyInput,
+    SurveyState,
+    handle,
+    prompt_for,
+    start,
+    summary,
+)
+from storage.models import Respondent
+from storage.surveys import StoredSurvey
+from storage.unit_of_work import UnitOfWork
+
+FLOW = "survey"
+
+
+@dataclass(frozen=True)
+class ActiveSurvey:
+    """The survey a customer is in, as kept in the conversation state."""
+
+    stored: StoredSurvey
+    state: SurveyState
+
+    def to_json(self) -> dict[str, Any]:
+        """The conversation-state form."""
+        return {"version_id": self.stored.version_id, **self.state.to_json()}
+
+
+async def active_survey(uow: UnitOfWork, dialog: dict[str, Any]) -> ActiveSurvey | None:
+    """The survey stored in the conversation state (finished or not), if any."""
+    data = dialog.get(FLOW)
+    if not data:
+        return None
+    return ActiveSurvey(await uow.surveys.by_version(int(data["version_id"])), SurveyState.from_json(data))
+
+
+async def begin(
+    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, dialog: dict[str, Any]
+) -> Step:
+    """Open a new response (abandoning an unfinished one) and position at the first question."""
+    previous = await active_survey(uow, dialog)
+    if previous is not None and not previous.state.finished:
+        await uow.responses.abandon(previous.state.response_id)
+    response_id = await uow.responses.open(respondent.id, stored.version_id)
+    step = start(stored.survey, response_id)
+    await _save(uow, respondent, ActiveSurvey(stored, step.state), dialog)
+    return step
+
+
+async def advance(
+    uow: UnitOfWork, respondent: Respondent, active: ActiveSurvey, event: SurveyInput, dialog: dict[str, Any]
+) -> Step:
+    """Apply one input; persist the answers and the new state in the current transaction."""
+    step = handle(active.stored.survey, active.state, event)
+    if step.state == active.state:
+        return step
+    for effect in step.effects:
+        if isinstance(effect, SaveAnswer):
+            question_id = active.stored.question_ids[effect.question_key]
+            await uow.responses.record_answer(step.state.response_id, question_id, effect.score, effect.text)
+        elif isinstance(effect, CompleteResponse):
+            unused = [qid for key, qid in active.stored.question_ids.items() if key not in step.state.path]
+            await uow.responses.forget_answers(step.state.response_id, unused)
+            await uow.responses.complete(step.state.response_id)
+    await _save(uow, respondent, ActiveSurvey(active.stored, step.state), dialog)
+    return step
+
+
+async def _save(
+    uow: UnitOfWork, respondent: Respondent, active: ActiveSurvey, dialog: dict[str, Any]
+) -> None:
+    dialog[FLOW] = active.to_json()
+    flow = None if active.state.finished else FLOW
+    await uow.respondents.save_conversation(respondent.id, flow, dialog)
+
+
+async def send_prompt(
+    bot: Bot, chat_id: int, active: ActiveSurvey, language: Language, notice: str | None = None
+) -> None:
+    """Show the current question (with a notice above it when the last input was not an answer)."""
+    prompt = prompt_for(active.stored.survey, active.state)
+    if prompt is None:
+        await bot.send_message(chat_id, t(language, "survey_already_finished"))
+        return
+    text = render.question_text(active.stored.survey, prompt, language, notice)
+    keyboard: InlineKeyboardMarkup | None = render.question_keyboard(
+        prompt, active.state.response_id, language
+    )
+    await bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
+async def send_intro(bot: Bot, chat_id: int, stored: StoredSurvey, language: Language) -> None:
+    """The survey's title and introduction."""
+    survey = stored.survey
+    await bot.send_message(
+        chat_id,
+        t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language)),
+    )
+
+
+async def send_finish(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
+    """The thank-you message with the summary of answers."""
+    answered = summary(active.stored.survey, active.state)
+    await bot.send_message(chat_id, render.summary_text(active.stored.survey, answered, language))

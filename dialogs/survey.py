@@ -1,0 +1,164 @@
+"""The survey definition model: dimensions, scales and questions, validated with pydantic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dialogs.i18n import LANGUAGES, Language
+
+Role = Literal["item", "importance", "overall", "nps", "comment", "choice"]
+Kind = Literal["rating", "scale", "choice", "text"]
+DIMENSION_KEYS = ("functionality", "safety", "comfort", "responsiveness")
+
+
+class Localized(BaseModel):
+    """A text in every supported language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, language: Language) -> str:
+        """The text in `language`."""
+        return self.zh if language == "zh" else self.en
+
+
+class Option(BaseModel):
+    """One answer a button offers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    value: int
+    label: Localized | None = None
+
+
+class Scale(BaseModel):
+    """A reusable answer scale: labelled options (rating/choice) or a numeric range (scale)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["rating", "scale", "choice"]
+    options: tuple[Option, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    hint: Localized | None = None
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Scale:
+        if self.kind == "scale":
+            if self.min is None or self.max is None or self.min >= self.max:
+                raise ValueError("a 'scale' needs integer min < max")
+            if self.max - self.min > 10:
+                raise ValueError("a 'scale' may span at most 11 values (it becomes buttons)")
+        elif len(self.options) < 2:
+            raise ValueError(f"a '{self.kind}' scale needs at least two options")
+        values = [o.value for o in self.options]
+        if len(set(values)) != len(values):
+            raise ValueError("option values must be unique")
+        return self
+
+    def all_options(self) -> tuple[Option, ...]:
+        """Every option, expanding a numeric range into unlabelled options."""
+        if self.kind == "scale":
+            assert self.min is not None and self.max is not None
+            return tuple(Option(value=v) for v in range(self.min, self.max + 1))
+        return self.options
+
+
+class ShowIf(BaseModel):
+    """Skip logic: ask the question only when some earlier score is low enough."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    any_score_at_most: int
+    roles: tuple[Role, ...] = ("item",)
+
+
+class Dimension(BaseModel):
+    """A quality dimension (功能性, 安全性, …) that rating items belong to."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    name: Localized
+
+
+class Question(BaseModel):
+    """One question; `scale` names an entry of the survey's scales unless kind is text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    text: Localized
+    role: Role
+    dimension: str | None = None
+    scale: str | None = None
+    kind: Kind | None = None
+    required: bool = True
+    show_if: ShowIf | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the answer is typed rather than pressed."""
+        return self.kind == "text"
+
+
+class Survey(BaseModel):
+    """A whole questionnaire as stored in one survey version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    title: Localized
+    intro: Localized
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    dimensions: tuple[Dimension, ...]
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Survey:
+        dimension_keys = {d.key for d in self.dimensions}
+        seen: set[str] = set()
+        for index, question in enumerate(self.questions):
+            where = f"questions[{index}]"
+            if question.key in seen:
+                raise ValueError(f"{where}.key: duplicate question key '{question.key}'")
+            seen.add(question.key)
+            if question.dimension is not None and question.dimension not in dimension_keys:
+                raise ValueError(f"{where}.dimension: unknown dimension '{question.dimension}'")
+            if question.role in ("item", "importance") and question.dimension is None:
+                raise ValueError(f"{where}.role: role '{question.role}' needs a dimension")
+            if question.is_text:
+                if question.scale is not None:
+                    raise ValueError(f"{where}.scale: a text question takes no scale")
+            elif question.scale is None:
+                raise ValueError(f"{where}.scale: needs a scale (or kind: text)")
+            elif question.scale not in self.scales:
+                raise ValueError(f"{where}.scale: unknown scale '{question.scale}'")
+            if question.show_if is not None and index == 0:
+                raise ValueError(f"{where}.show_if: the first question cannot be conditional")
+        return self
+
+    def question(self, key: str) -> Question:
+        """The question with this key (KeyError if absent)."""
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    def scale_of(self, question: Question) -> Scale | None:
+        """The answer scale of a button question; None for a text question."""
+        return None if question.scale is None else self.scales[question.scale]
+
+    def dimension_name(self, key: str, language: Language) -> str:
+        """A dimension's display name."""
+        for dimension in self.dimensions:
+            if dimension.key == key:
+                return dimension.name.get(language)
+        return key
+
+    def checksum(self) -> str:
+        """A stable fingerprint of the definition: equal surveys share it, any change alters it."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+assert set(LANGUAGES) == set(Localized.model_fields), "every language needs a Localized field"

@@ -1,0 +1,239 @@
+"""The survey conversation as a pure state machine: (survey, state, input) → Step.
+
+The bot renders `Step.prompt` / `Step.notice` and persists `Step.effects`; nothing here touches
+Telegram or the database, so every rule of the conversation is testable with plain asserts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dialogs.survey import Option, Question, Survey
+
+MAX_COMMENT_LENGTH = 4000
+Answer = int | str | None  # int: a pressed/typed score, str: a comment, None: skipped
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pick:
+    """A button pressed on the current question."""
+
+    value: int
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A text message."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Back:
+    """Go to the previous question."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Skip an optional question."""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sticker, photo, voice note or anything else that is not an answer."""
+
+    kind: str
+
+
+SurveyInput = Pick | Typed | Back | Skip | Unsupported
+
+
+# ---- outputs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SaveAnswer:
+    """Persist (or overwrite) the answer to one question; score and text are both None when skipped."""
+
+    question_key: str
+    score: int | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class CompleteResponse:
+    """The survey is finished: mark the response completed."""
+
+
+Effect = SaveAnswer | CompleteResponse
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question to show, with its progress mark and the buttons it offers."""
+
+    question: Question
+    number: int
+    total: int
+    options: tuple[Option, ...]
+    can_back: bool
+    can_skip: bool
+
+
+@dataclass(frozen=True)
+class SurveyState:
+    """Where a respondent is: the current question, the path that led there and the answers so far."""
+
+    response_id: int
+    position: str | None
+    path: tuple[str, ...] = ()
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        """True once the last question was answered."""
+        return self.position is None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable form for storage."""
+        return {
+            "response_id": self.response_id,
+            "position": self.position,
+            "path": list(self.path),
+            "answers": dict(self.answers),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SurveyState:
+        """Rebuild a state stored with to_json."""
+        return cls(
+            response_id=int(data["response_id"]),
+            position=data["position"],
+            path=tuple(data.get("path", ())),
+            answers=dict(data.get("answers", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """The engine's decision: the new state, what to show, and what to persist."""
+
+    state: SurveyState
+    prompt: Prompt | None
+    effects: tuple[Effect, ...] = ()
+    notice: str | None = None  # a message key: a kind re-prompt or a reason nothing changed
+    recorded: Answer = None  # the answer just accepted, for echoing it on the old question
+
+
+# ---- the engine ---------------------------------------------------------------------------------
+def start(survey: Survey, response_id: int) -> Step:
+    """Begin a new response at the first question."""
+    state = SurveyState(response_id=response_id, position=survey.questions[0].key)
+    return Step(state, prompt_for(survey, state))
+
+
+def handle(survey: Survey, state: SurveyState, event: SurveyInput) -> Step:
+    """Apply one customer input to the state."""
+    if state.position is None:
+        return Step(state, None, notice="survey_already_finished")
+    question = survey.question(state.position)
+    if isinstance(event, Back):
+        return _back(survey, state)
+    if isinstance(event, Skip):
+        if question.required:
+            return Step(state, prompt_for(survey, state), notice="cannot_skip")
+        return _advance(survey, state, question, None)
+    if isinstance(event, Unsupported):
+        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
+    if isinstance(event, Typed):
+        return _typed(survey, state, question, event.text)
+    return _picked(survey, state, question, event.value)
+
+
+def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
+    """The prompt for the current question (None when finished)."""
+    if state.position is None:
+        return None
+    question = survey.question(state.position)
+    scale = survey.scale_of(question)
+    visible = visible_questions(survey, state.answers)
+    number = len(state.path) + 1
+    return Prompt(
+        question=question,
+        number=number,
+        total=max(len(visible), number),
+        options=scale.all_options() if scale else (),
+        can_back=bool(state.path),
+        can_skip=not question.required,
+    )
+
+
+def visible_questions(survey: Survey, answers: dict[str, Answer]) -> list[Question]:
+    """The questions this respondent will be asked, given the skip logic and answers so far."""
+    return [q for q in survey.questions if _is_shown(survey, q, answers)]
+
+
+def _is_shown(survey: Survey, question: Question, answers: dict[str, Answer]) -> bool:
+    rule = question.show_if
+    if rule is None:
+        return True
+    return any(
+        isinstance(value, int) and value <= rule.any_score_at_most and survey.question(key).role in rule.roles
+        for key, value in answers.items()
+    )
+
+
+def _picked(survey: Survey, state: SurveyState, question: Question, value: int) -> Step:
+    scale = survey.scale_of(question)
+    if scale is None or value not in {o.value for o in scale.all_options()}:
+        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
+    return _advance(survey, state, question, value)
+
+
+def _typed(survey: Survey, state: SurveyState, question: Question, text: str) -> Step:
+    cleaned = text.strip()
+    if question.is_text:
+        if not cleaned:
+            return Step(state, prompt_for(survey, state), notice="type_your_answer")
+        return _advance(survey, state, question, cleaned[:MAX_COMMENT_LENGTH])
+    # A typed digit that matches a button counts as pressing it: customers often type "4".
+    if cleaned.isdecimal() and len(cleaned) <= 3:
+        return _picked(survey, state, question, int(cleaned))
+    return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
+
+
+def _advance(survey: Survey, state: SurveyState, question: Question, answer: Answer) -> Step:
+    answers = {**state.answers, question.key: answer}
+    effect = SaveAnswer(
+        question.key,
+        score=answer if isinstance(answer, int) else None,
+        text=answer if isinstance(answer, str) else None,
+    )
+    following = _next_key(survey, question.key, answers)
+    new_state = replace(state, position=following, path=(*state.path, question.key), answers=answers)
+    effects: tuple[Effect, ...] = (effect,) if following else (effect, CompleteResponse())
+    return Step(new_state, prompt_for(survey, new_state), effects, recorded=answer)
+
+
+def _next_key(survey: Survey, current: str, answers: dict[str, Answer]) -> str | None:
+    keys = [q.key for q in survey.questions]
+    for question in survey.questions[keys.index(current) + 1 :]:
+        if _is_shown(survey, question, answers):
+            return question.key
+    return None
+
+
+def _back(survey: Survey, state: SurveyState) -> Step:
+    if not state.path:
+        return Step(state, prompt_for(survey, state), notice="no_previous_question")
+    new_state = replace(state, position=state.path[-1], path=state.path[:-1])
+    return Step(new_state, prompt_for(survey, new_state))
+
+
+def _reprompt_key(question: Question) -> str:
+    return "type_your_answer" if question.is_text else "use_the_buttons"
+
+
+def summary(survey: Survey, state: SurveyState) -> list[tuple[Question, Answer]]:
+    """The questions answered, in order, with their answers (for the closing summary)."""
+    return [(survey.question(key), state.answers.get(key)) for key in state.path]

@@ -1,0 +1,177 @@
+"""The database schema as SQLAlchemy 2 declarative models. Alembic migrations create it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations name constraints predictably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True), dict[str, Any]: JSONB}
+
+
+def _now() -> Any:
+    return func.now()
+
+
+class SurveyRow(Base):
+    """A questionnaire, identified by its key; its content lives in versions."""
+
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class SurveyVersion(Base):
+    """One immutable version of a survey; answers point at the version they answered."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "version"), UniqueConstraint("survey_id", "checksum"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    checksum: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]]
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    questions: Mapped[list[QuestionRow]] = relationship(order_by="QuestionRow.position")
+
+
+class DimensionRow(Base):
+    """A quality dimension as defined by one survey version."""
+
+    __tablename__ = "dimensions"
+    __table_args__ = (UniqueConstraint("survey_version_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+
+
+class QuestionRow(Base):
+    """A question of one survey version (its texts in both languages, role and dimension)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("survey_version_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(12))
+    dimension_key: Mapped[str | None] = mapped_column(String(40))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    required: Mapped[bool]
+
+
+class Respondent(Base):
+    """A customer as known through a channel (Telegram id), with language and first/last seen."""
+
+    __tablename__ = "respondents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(5))
+    first_name: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(server_default=_now())
+    last_seen: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class Response(Base):
+    """One attempt at a survey: started, completed or abandoned."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("status IN ('started', 'completed', 'abandoned')", name="status"),
+        Index("ix_responses_started_at", "started_at"),
+        Index("ix_responses_respondent_id", "respondent_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"))
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    status: Mapped[str] = mapped_column(String(10), default="started")
+    channel: Mapped[str] = mapped_column(String(20), default="telegram")
+    started_at: Mapped[datetime] = mapped_column(server_default=_now())
+    completed_at: Mapped[datetime | None]
+    abandoned_at: Mapped[datetime | None]
+
+
+class AnswerRow(Base):
+    """The answer to one question of one response: a score, a text, or neither (skipped)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        Index("ix_answers_answered_at", "answered_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    score: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class Conversation(Base):
+    """Where a customer is in a conversation (the dialog state), committed with the answers it caused."""
+
+    __tablename__ = "conversations"
+    respondent_id: Mapped[int] = mapped_column(
+        ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(server_default=_now(), onupdate=_now())
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a redelivered update is processed once."""
+
+    __tablename__ = "processed_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+
+
+__all__ = [
+    "AnswerRow",
+    "Base",
+    "Conversation",
+    "DimensionRow",
+    "ProcessedUpdate",
+    "QuestionRow",
+    "Respondent",
+    "Response",
+    "SurveyRow",
+    "SurveyVersion",
+]

@@ -1,0 +1,29 @@
+"""One unit of work per Telegram update: a session plus the repositories that speak the domain."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.respondents import RespondentRepository
+from storage.responses import ResponseRepository
+from storage.surveys import StoredSurvey, SurveyRepository
+
+
+class UnitOfWork:
+    """Repositories sharing one session and transaction; `commit` makes the work durable."""
+
+    def __init__(self, session: AsyncSession, survey_cache: dict[int, StoredSurvey] | None = None) -> None:
+        self.session = session
+        self.surveys = SurveyRepository(session, survey_cache)
+        self.respondents = RespondentRepository(session)
+        self.responses = ResponseRepository(session)
+        self.committed = False
+
+    async def commit(self) -> None:
+        """Commit everything done so far."""
+        await self.session.commit()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        """Discard everything not yet committed."""
+        await self.session.rollback()

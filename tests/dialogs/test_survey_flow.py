@@ -1,0 +1,171 @@
+"""The survey state machine, without Telegram and without a database."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.survey import Survey
+from dialogs.survey_flow import (
+    Back,
+    CompleteResponse,
+    Pick,
+    SaveAnswer,
+    Skip,
+    Step,
+    SurveyInput,
+    SurveyState,
+    Typed,
+    Unsupported,
+    handle,
+    start,
+    summary,
+    visible_questions,
+)
+from dialogs.survey_loader import default_survey_path, load_survey_file
+
+
+@pytest.fixture(scope="module")
+def survey() -> Survey:
+    return load_survey_file(default_survey_path())
+
+
+def run(survey: Survey, inputs: list[SurveyInput]) -> Step:
+    step = start(survey, response_id=7)
+    for event in inputs:
+        step = handle(survey, step.state, event)
+    return step
+
+
+def all_fours(survey: Survey) -> list[SurveyInput]:
+    return [Pick(9 if q.role == "nps" else 4) for q in survey.questions if q.role != "comment"]
+
+
+def test_default_survey_has_four_dimensions_importance_overall_nps_and_conditional_comment(
+    survey: Survey,
+) -> None:
+    assert [d.key for d in survey.dimensions] == ["functionality", "safety", "comfort", "responsiveness"]
+    roles = [q.role for q in survey.questions]
+    for dimension in survey.dimensions:
+        items = [q for q in survey.questions if q.role == "item" and q.dimension == dimension.key]
+        assert 2 <= len(items) <= 3
+        assert (
+            sum(1 for q in survey.questions if q.role == "importance" and q.dimension == dimension.key) == 1
+        )
+    assert roles.count("overall") == 1 and roles.count("nps") == 1
+    comment = survey.question("comment")
+    assert comment.show_if is not None and not comment.required
+
+
+def test_first_prompt_shows_progress_and_five_labelled_options(survey: Survey) -> None:
+    step = start(survey, response_id=1)
+    assert step.prompt is not None
+    assert (step.prompt.number, step.prompt.total) == (1, 16)  # the comment is hidden until a low score
+    assert [o.value for o in step.prompt.options] == [1, 2, 3, 4, 5]
+    assert step.prompt.options[0].label is not None and step.prompt.options[0].label.zh == "非常不满意"
+    assert not step.prompt.can_back and not step.prompt.can_skip
+
+
+def test_answering_everything_with_good_scores_completes_without_the_comment(survey: Survey) -> None:
+    step = run(survey, all_fours(survey))
+    assert step.state.finished and step.prompt is None
+    assert CompleteResponse() in step.effects
+    assert "comment" not in step.state.path
+    assert len(step.state.path) == 16
+    assert step.state.answers["recommend"] == 9
+
+
+def test_each_answer_is_an_effect_to_persist_when_given(survey: Survey) -> None:
+    step = run(survey, [Pick(3)])
+    assert step.effects == (SaveAnswer("func_needs", score=3, text=None),)
+    assert step.state.position == "func_practical"
+
+
+def test_low_score_makes_the_comment_appear_and_counts_it_in_the_total(survey: Survey) -> None:
+    step = run(survey, [Pick(2)])
+    assert step.prompt is not None and step.prompt.total == 17
+    inputs = all_fours(survey)
+    inputs[0] = Pick(1)
+    step = run(survey, inputs)
+    assert step.state.position == "comment" and step.prompt is not None and step.prompt.can_skip
+    done = handle(survey, step.state, Typed("  排队太久了  "))
+    assert done.state.finished
+    assert SaveAnswer("comment", score=None, text="排队太久了") in done.effects
+
+
+def test_comment_can_be_skipped(survey: Survey) -> None:
+    inputs = all_fours(survey)
+    inputs[2] = Pick(2)
+    step = handle(survey, run(survey, inputs).state, Skip())
+    assert step.state.finished
+    assert step.effects[0] == SaveAnswer("comment", None, None)
+
+
+def test_text_where_a_button_is_expected_reprompts_and_changes_nothing(survey: Survey) -> None:
+    first = start(survey, 1)
+    for event in (Typed("还行吧"), Typed("🙂"), Typed("x" * 4000), Unsupported("sticker"), Pick(6)):
+        step = handle(survey, first.state, event)
+        assert step.state == first.state
+        assert step.effects == ()
+        assert step.notice == "use_the_buttons"
+        assert step.prompt == first.prompt
+
+
+def test_a_typed_digit_counts_as_pressing_that_button(survey: Survey) -> None:
+    step = handle(survey, start(survey, 1).state, Typed(" 5 "))
+    assert step.effects == (SaveAnswer("func_needs", 5, None),)
+
+
+def test_required_question_cannot_be_skipped(survey: Survey) -> None:
+    first = start(survey, 1)
+    step = handle(survey, first.state, Skip())
+    assert step.notice == "cannot_skip" and step.state == first.state
+
+
+def test_back_returns_to_previous_question_and_a_new_answer_replaces_the_old(survey: Survey) -> None:
+    step = run(survey, [Pick(2), Pick(5), Back()])
+    assert step.state.position == "func_practical"
+    assert step.prompt is not None and step.prompt.number == 2 and step.prompt.can_back
+    step = handle(survey, step.state, Pick(3))
+    assert step.effects == (SaveAnswer("func_practical", 3, None),)
+    assert step.state.path == ("func_needs", "func_practical")
+
+
+def test_back_on_first_question_is_refused_kindly(survey: Survey) -> None:
+    step = handle(survey, start(survey, 1).state, Back())
+    assert step.notice == "no_previous_question"
+
+
+def test_changing_the_low_score_back_removes_the_comment_from_the_path(survey: Survey) -> None:
+    inputs = all_fours(survey)
+    inputs[0] = Pick(1)
+    step = run(survey, inputs)
+    assert step.state.position == "comment"
+    # go all the way back to the first question and raise the score
+    for _ in range(len(step.state.path)):
+        step = handle(survey, step.state, Back())
+    assert step.state.position == "func_needs"
+    step = handle(survey, step.state, Pick(5))
+    assert "comment" not in [q.key for q in visible_questions(survey, step.state.answers)]
+
+
+def test_input_after_finishing_changes_nothing(survey: Survey) -> None:
+    done = run(survey, all_fours(survey))
+    step = handle(survey, done.state, Pick(3))
+    assert step.state == done.state and step.notice == "survey_already_finished"
+
+
+def test_state_survives_a_json_round_trip(survey: Survey) -> None:
+    state = run(survey, [Pick(2), Pick(3)]).state
+    assert SurveyState.from_json(state.to_json()) == state
+
+
+def test_summary_lists_answered_questions_in_order(survey: Survey) -> None:
+    state = run(survey, [Pick(2), Pick(3)]).state
+    assert [(q.key, a) for q, a in summary(survey, state)] == [("func_needs", 2), ("func_practical", 3)]
+
+
+def test_recommend_question_offers_zero_to_ten(survey: Survey) -> None:
+    inputs = all_fours(survey)[:-1]  # stop before the recommend question
+    step = run(survey, inputs)
+    assert step.state.position == "recommend"
+    assert step.prompt is not None and [o.value for o in step.prompt.options] == list(range(11))

@@ -1,0 +1,81 @@
+"""Survey files: the default is valid; invalid files are refused with file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialogs.survey_loader import SurveyFileError, default_survey_path, load_survey_file, parse_survey
+
+VALID = """\
+key: mini
+title: {zh: 小调查, en: Mini}
+intro: {zh: 你好, en: Hello}
+scales:
+  five:
+    kind: rating
+    options:
+      - {value: 1, label: {zh: 差, en: Bad}}
+      - {value: 2, label: {zh: 好, en: Good}}
+dimensions:
+  - key: comfort
+    name: {zh: 舒适性, en: Comfort}
+questions:
+  - key: q1
+    role: item
+    dimension: comfort
+    scale: five
+    text: {zh: 舒服吗, en: "Comfortable?"}
+"""
+
+
+def test_default_survey_loads_and_checksum_is_stable() -> None:
+    first = load_survey_file(default_survey_path())
+    second = load_survey_file(default_survey_path())
+    assert first.checksum() == second.checksum()
+    assert first.key == "service_quality"
+
+
+def test_any_change_changes_the_checksum() -> None:
+    assert parse_survey(VALID).checksum() != parse_survey(VALID.replace("舒服吗", "舒服吗？")).checksum()
+
+
+def test_unknown_scale_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(VALID.replace("scale: five", "scale: seven"), encoding="utf-8")
+    with pytest.raises(SurveyFileError) as caught:
+        load_survey_file(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:17: questions.0.scale: ")
+    assert "unknown scale 'seven'" in message
+
+
+def test_wrong_role_names_the_field_and_line() -> None:
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(VALID.replace("role: item", "role: itme"), "x.yaml")
+    (problem,) = caught.value.problems
+    assert problem.field == "questions.0.role" and problem.line == 15
+
+
+def test_missing_english_text_is_refused() -> None:
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(VALID.replace('text: {zh: 舒服吗, en: "Comfortable?"}', "text: {zh: 舒服吗}"), "x.yaml")
+    assert any(p.field == "questions.0.text.en" for p in caught.value.problems)
+
+
+def test_broken_yaml_reports_the_line() -> None:
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(VALID.replace("  - key: q1", "  - key: [q1"), "x.yaml")
+    assert "invalid YAML" in str(caught.value)
+    assert caught.value.problems[0].line is not None
+
+
+def test_item_without_dimension_is_refused() -> None:
+    with pytest.raises(SurveyFileError, match="needs a dimension"):
+        parse_survey(VALID.replace("    dimension: comfort\n", ""), "x.yaml")
+
+
+def test_unreadable_file_is_a_survey_error(tmp_path: Path) -> None:
+    with pytest.raises(SurveyFileError, match=r"missing\.yaml"):
+        load_survey_file(tmp_path / "missing.yaml")
