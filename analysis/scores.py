@@ -192,3 +192,18 @@ def dropoff(answers: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
     table = counts.rename_axis("question_key").reset_index()
     table["share"] = table["abandoned"] / max(len(abandoned), 1)
     return table
+
+
+def respondent_table(answers: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per response: its score per dimension (item mean) and its 'overall' rating.
+
+    The input for driver analysis (regression / relative weights / entropy weights).
+    """
+    keys = [*by, "response_id"]
+    dims = respondent_dimension_scores(answers, by).pivot_table(
+        index=keys, columns="dimension", values="score", observed=True
+    )
+    overall = rating_answers(answers, ("overall",)).groupby(keys, observed=True)["score"].mean()
+    table = dims.join(overall.rename("overall"), how="outer")
+    table.columns.name = None
+    return table
