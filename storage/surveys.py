@@ -109,13 +109,10 @@ class SurveyRepository:
         if version_id in self.cache:
             return self.cache[version_id]
         row = await self.session.get_one(SurveyVersion, version_id)
-        ids = dict(
-            (
-                await self.session.execute(
-                    select(QuestionRow.key, QuestionRow.id).where(QuestionRow.survey_version_id == version_id)
-                )
-            ).tuples()
+        rows = await self.session.execute(
+            select(QuestionRow.key, QuestionRow.id).where(QuestionRow.survey_version_id == version_id)
         )
+        ids = {key: question_id for key, question_id in rows.tuples()}
         stored = StoredSurvey(version_id, row.version, Survey.model_validate(row.definition), ids)
         self.cache[version_id] = stored
         return stored

@@ -1,4 +1,4 @@
-"""surveys, respondents, responses, answers, conversations, processed updates
+"""initial schema
 
 Revision ID: 0001
 Revises:
@@ -80,8 +80,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_versions")),
-        sa.UniqueConstraint("survey_id", "checksum", name=op.f("uq_survey_versions_survey_id")),
-        sa.UniqueConstraint("survey_id", "version", name=op.f("uq_survey_versions_survey_id")),
+        sa.UniqueConstraint("survey_id", "checksum", name=op.f("uq_survey_versions_survey_id_checksum")),
+        sa.UniqueConstraint("survey_id", "version", name=op.f("uq_survey_versions_survey_id_version")),
     )
     op.create_table(
         "dimensions",
@@ -98,7 +98,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dimensions")),
-        sa.UniqueConstraint("survey_version_id", "key", name=op.f("uq_dimensions_survey_version_id")),
+        sa.UniqueConstraint("survey_version_id", "key", name=op.f("uq_dimensions_survey_version_id_key")),
     )
     op.create_table(
         "questions",
@@ -119,7 +119,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
-        sa.UniqueConstraint("survey_version_id", "key", name=op.f("uq_questions_survey_version_id")),
+        sa.UniqueConstraint("survey_version_id", "key", name=op.f("uq_questions_survey_version_id_key")),
     )
     op.create_table(
         "responses",
@@ -167,7 +167,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
-        sa.UniqueConstraint("response_id", "question_id", name=op.f("uq_answers_response_id")),
+        sa.UniqueConstraint("response_id", "question_id", name=op.f("uq_answers_response_id_question_id")),
     )
     op.create_index("ix_answers_answered_at", "answers", ["answered_at"], unique=False)
     # ### end Alembic commands ###
