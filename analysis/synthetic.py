@@ -98,7 +98,7 @@ class SyntheticConfig:
     responses_per_period: int = 300
     start: str = "2025-01-06"  # a Monday, local time
     tz: str = DEFAULT_TZ
-    customers: int = 2000
+    customers: int = 20000
     abandon_rate: float = 0.10
     in_progress_rate: float = 0.01
     straightline_rate: float = 0.03
