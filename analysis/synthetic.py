@@ -330,7 +330,7 @@ def _keywords(
     ):
         vocab = KEYWORDS[str(cat)]
         picks = [vocab[i] for i in rng.choice(len(vocab), min(int(count), len(vocab)), replace=False)]
-        if cat == "technology" and draw < share and RISING_KEYWORD not in picks:
+        if draw < share * (1.0 if cat == "technology" else 0.25) and RISING_KEYWORD not in picks:
             picks[0] = RISING_KEYWORD
         lists.append(picks)
     return lists

@@ -42,3 +42,37 @@ def responses(rows: Iterable[tuple[int, str]], at: pd.Timestamp = BASE) -> pd.Da
     frame["completed_at"] = (frame["started_at"] + pd.Timedelta(minutes=5)).where(done)
     frame["channel"] = "telegram"
     return conform(frame, "responses")
+
+
+ComplaintRow = tuple[
+    int, str, str | None, str, str, float, float | None, float | None, float | None, list[str]
+]
+
+
+def complaints(rows: list[ComplaintRow], at: pd.Timestamp = BASE) -> pd.DataFrame:
+    """Complaints from (id, category, dimension, severity, status, created_h, first_h, resolved_h,
+    rating, keywords); the *_h values are hours after ``at`` (None → NaT/NaN)."""
+    columns = [
+        "complaint_id",
+        "category",
+        "dimension",
+        "severity",
+        "status",
+        "created_h",
+        "first_h",
+        "resolved_h",
+    ]
+    frame = pd.DataFrame([r[:8] for r in rows], columns=columns)
+    frame["resolution_rating"] = [r[8] for r in rows] if len(frame) else []
+    frame["keywords"] = pd.Series([r[9] for r in rows] if len(frame) else [], dtype=object)
+    for name, col in (
+        ("created_at", "created_h"),
+        ("first_response_at", "first_h"),
+        ("resolved_at", "resolved_h"),
+    ):
+        frame[name] = at + pd.to_timedelta(frame[col].astype(float), unit="h")
+    frame["ticket_no"] = "TJ-" + frame["complaint_id"].astype(str).str.zfill(6)
+    frame["respondent_id"] = frame["complaint_id"]
+    frame["category_auto"] = frame["category"]
+    frame["text"] = ""
+    return conform(frame, "complaints")
