@@ -41,7 +41,7 @@ def build_dispatcher(
     # database lock while holding pooled connections; the PostgreSQL lock covers other processes.
     dispatcher = Dispatcher(events_isolation=events_isolation or SimpleEventIsolation())
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
-    dispatcher.include_routers(menu.router, survey.router, fallback.router)
+    dispatcher.include_routers(menu.create_router(), survey.create_router(), fallback.create_router())
     return dispatcher
 
 

@@ -39,7 +39,7 @@ def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> I
         builder.button(text=option_label(option, language), callback_data=data)
     if labelled:
         builder.adjust(1)
-    else:
+    elif prompt.options:
         half = (len(prompt.options) + 1) // 2
         builder.adjust(half, len(prompt.options) - half)
     extra = InlineKeyboardBuilder()

@@ -10,10 +10,7 @@ from bot.filters import message_kind
 from dialogs.i18n import Language, t
 from storage.models import Respondent
 
-router = Router(name="fallback")
 
-
-@router.message()
 async def unknown_message(message: Message, respondent: Respondent) -> None:
     """Text or media outside any conversation."""
     language: Language = respondent.language  # type: ignore[assignment]
@@ -21,8 +18,15 @@ async def unknown_message(message: Message, respondent: Respondent) -> None:
     await message.answer(t(language, key), reply_markup=render.main_menu(language))
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery, respondent: Respondent) -> None:
     """A button from a keyboard this version no longer understands."""
     language: Language = respondent.language  # type: ignore[assignment]
     await query.answer(t(language, "old_button_finished"))
+
+
+def create_router() -> Router:
+    """The fallback handlers, as a new Router (one per Dispatcher)."""
+    router = Router(name="fallback")
+    router.message.register(unknown_message)
+    router.callback_query.register(unknown_button)
+    return router

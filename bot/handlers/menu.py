@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
@@ -17,11 +17,9 @@ from dialogs.i18n import Language, parse_language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
-router = Router(name="menu")
 DEEP_LINK_SURVEY = "survey_"
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -53,20 +51,17 @@ async def start(
         )
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, respondent: Respondent) -> None:
     """/help: what the bot can do."""
     language: Language = respondent.language  # type: ignore[assignment]
     await message.answer(t(language, "help"), reply_markup=render.main_menu(language))
 
 
-@router.message(Command("language"))
 async def language_command(message: Message) -> None:
     """/language: choose 中文 or English."""
     await message.answer(t("zh", "language_prompt"), reply_markup=render.language_keyboard())
 
 
-@router.callback_query(MenuCb.filter(MenuCb.action == "language"))  # type: ignore[arg-type]
 async def language_button(query: CallbackQuery, bot: Bot) -> None:
     """The menu's language button."""
     await query.answer()
@@ -77,7 +72,6 @@ async def language_button(query: CallbackQuery, bot: Bot) -> None:
     )
 
 
-@router.callback_query(LanguageCb.filter())
 async def language_chosen(
     query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, respondent: Respondent
 ) -> None:
@@ -94,7 +88,6 @@ async def language_chosen(
         await query.message.edit_text(t(language, "language_set"), reply_markup=None)
 
 
-@router.message(Command("cancel"))
 async def cancel(
     message: Message, uow: UnitOfWork, respondent: Respondent, flow: str | None, dialog: dict[str, Any]
 ) -> None:
@@ -107,3 +100,15 @@ async def cancel(
     await uow.respondents.save_conversation(respondent.id, None, dialog)
     await uow.commit()
     await message.answer(t(language, "cancelled"), reply_markup=render.main_menu(language))
+
+
+def create_router() -> Router:
+    """The menu handlers, as a new Router (one per Dispatcher)."""
+    router = Router(name="menu")
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_button, MenuCb.filter(F.action == "language"))
+    router.callback_query.register(language_chosen, LanguageCb.filter())
+    router.message.register(cancel, Command("cancel"))
+    return router

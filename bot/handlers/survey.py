@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
@@ -26,8 +26,6 @@ from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupporte
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
-
-router = Router(name="survey")
 
 
 async def offer_or_start(
@@ -64,7 +62,6 @@ async def start_survey(
     await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)
 
 
-@router.message(Command("survey"))
 async def survey_command(
     message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
 ) -> None:
@@ -72,7 +69,6 @@ async def survey_command(
     await offer_or_start(bot, message.chat.id, uow, respondent, dialog, DEFAULT_SURVEY_KEY)
 
 
-@router.callback_query(MenuCb.filter())
 async def menu_survey_buttons(
     query: CallbackQuery,
     callback_data: MenuCb,
@@ -102,7 +98,6 @@ async def menu_survey_buttons(
         await start_survey(bot, chat_id, uow, respondent, dialog, active.stored.survey.key)
 
 
-@router.callback_query(SurveyCb.filter())
 async def survey_button(
     query: CallbackQuery,
     callback_data: SurveyCb,
@@ -141,7 +136,6 @@ async def survey_button(
     await _show_next(bot, query.from_user.id, new, language)
 
 
-@router.message(in_flow(FLOW))
 async def survey_message(
     message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
 ) -> None:
@@ -166,3 +160,15 @@ async def _show_next(bot: Bot, chat_id: int, active: ActiveSurvey, language: Lan
         await send_finish(bot, chat_id, active, language)
     else:
         await send_prompt(bot, chat_id, active, language)
+
+
+def create_router() -> Router:
+    """The survey handlers, as a new Router (one per Dispatcher)."""
+    router = Router(name="survey")
+    router.message.register(survey_command, Command("survey"))
+    router.callback_query.register(
+        menu_survey_buttons, MenuCb.filter(F.action.in_({"survey", "resume", "restart"}))
+    )
+    router.callback_query.register(survey_button, SurveyCb.filter())
+    router.message.register(survey_message, in_flow(FLOW))
+    return router

@@ -1,0 +1,57 @@
+"""The real bot (real aiogram Dispatcher and Bot, long polling over HTTP) against the Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_bot, build_dispatcher
+from bot.config import Settings
+from bot.emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
+from bot.runner import load_default_survey
+
+ADMIN_ID = 900001
+
+
+@dataclass
+class RunningBot:
+    """A bot process under test."""
+
+    bot: Bot
+    dispatcher: Dispatcher
+    task: asyncio.Task[None]
+
+
+def test_settings(emulator: BotAPIEmulator, **overrides: Any) -> Settings:
+    """Settings pointing the bot at the emulator (the database engine is passed in directly)."""
+    values: dict[str, Any] = {
+        "bot_token": DEFAULT_TOKEN,
+        "telegram_api_base": emulator.base_url,
+        "admin_ids": frozenset({ADMIN_ID}),
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_bot(
+    engine: AsyncEngine, emulator: BotAPIEmulator, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Start the bot with long polling; stop it (like a process exit) when the block ends."""
+    settings = test_settings(emulator, **overrides)
+    await load_default_survey(engine)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(settings, engine)
+    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        yield RunningBot(bot, dispatcher, task)
+    finally:
+        await dispatcher.stop_polling()
+        await asyncio.wait_for(task, 10)
+        await bot.session.close()
