@@ -1,6 +1,6 @@
 """Customer-facing texts in Chinese (default) and English.
 
-Texts live in dialogs/locales/<lang>.yaml. aiogram's i18n middleware is not used here because
+Texts live in dialogs/locales/<lang>/*.yaml (one file per area: common, complaint, …). aiogram's i18n middleware is not used here because
 dialogs/ must stay channel-free (no aiogram) and a YAML catalog needs no gettext compile step.
 """
 
@@ -20,9 +20,14 @@ DEFAULT_LANGUAGE: Language = "zh"
 @cache
 def catalog(language: Language) -> dict[str, str]:
     """All texts of one language, keyed by message key."""
-    source = Path(__file__).parent / "locales" / f"{language}.yaml"
-    loaded = yaml.safe_load(source.read_text(encoding="utf-8"))
-    return cast(dict[str, str], loaded)
+    texts: dict[str, str] = {}
+    for source in sorted((Path(__file__).parent / "locales" / language).glob("*.yaml")):
+        loaded = cast(dict[str, str], yaml.safe_load(source.read_text(encoding="utf-8")) or {})
+        duplicated = texts.keys() & loaded.keys()
+        if duplicated:
+            raise ValueError(f"{source}: keys defined twice: {sorted(duplicated)}")
+        texts.update(loaded)
+    return texts
 
 
 def t(language: Language, key: str, **values: object) -> str:
