@@ -1,0 +1,72 @@
+"""jieba set-up and tokenisation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from analysis import text as tx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_init_jieba_writes_its_cache_into_the_given_folder(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "data" / "jieba"
+    script = (
+        "import sys; from pathlib import Path; from analysis.text import init_jieba, cut; "
+        "init_jieba(Path(sys.argv[1])); init_jieba(None); print('|'.join(cut('他们互相踢皮球')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(cache_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert (cache_dir / "jieba.cache").stat().st_size > 1_000_000
+    assert result.stdout.strip() == "他们|互相|踢皮球"
+
+
+def test_init_jieba_is_idempotent() -> None:
+    tx.init_jieba(None)
+    tx.init_jieba(Path("/nonexistent/never-used"))
+    assert tx.cut("服务态度") == ["服务态度"]
+
+
+def test_user_dictionary_and_lexicon_terms_stay_whole() -> None:
+    assert "爱答不理" in tx.tokenize("前台小姑娘爱答不理的")
+    assert "一问三不知" in tx.tokenize("客服一问三不知")
+    assert "人手不足" in tx.tokenize("医院人手不足")
+
+
+def test_english_is_lower_case_word_tokens() -> None:
+    assert tx.tokenize("The APP keeps Crashing, can't log in!") == [
+        "the",
+        "app",
+        "keeps",
+        "crashing",
+        "can't",
+        "log",
+        "in",
+    ]
+
+
+def test_mixed_text_and_full_width_forms() -> None:
+    assert tx.tokenize("ＡＰＰ又crash了，login不上") == ["app", "又", "crash", "了", "login", "不上"]
+
+
+def test_clauses_split_on_punctuation() -> None:
+    assert tx.clauses("服务差！排队太久。") == [["服务差"], ["排队", "太久"]]
+
+
+def test_empty_and_emoji_text_has_no_tokens() -> None:
+    assert tx.tokenize("") == []
+    assert tx.tokenize("😡😡 🙄!!!") == []
+
+
+def test_extract_tags_applies_the_stopwords() -> None:
+    tags = [tag for tag, _ in tx.extract_tags("我们的营业厅排队太久了", top_k=None)]
+    assert "营业厅" in tags
+    assert "我们" not in tags
