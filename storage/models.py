@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -163,15 +163,74 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
 
 
-__all__ = [
-    "AnswerRow",
-    "Base",
-    "Conversation",
-    "DimensionRow",
-    "ProcessedUpdate",
-    "QuestionRow",
-    "Respondent",
-    "Response",
-    "SurveyRow",
-    "SurveyVersion",
-]
+class Complaint(Base):
+    """A customer's complaint, worked by admins as a ticket (its number is TJ-<id>)."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('received', 'in_progress', 'resolved', 'reopened', 'closed')", name="status"
+        ),
+        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
+        Index("ix_complaints_created_at", "created_at"),
+        Index("ix_complaints_status", "status"),
+        Index("ix_complaints_respondent_id", "respondent_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    language: Mapped[str] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text)
+    category_auto: Mapped[str] = mapped_column(String(20))
+    category_confidence: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(20))
+    dimension_auto: Mapped[str | None] = mapped_column(String(40))
+    dimension: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12), default="received")
+    wants_contact: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    assigned_to: Mapped[int | None] = mapped_column(BigInteger)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution_rating: Mapped[int | None]
+    source_response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="SET NULL"))
+
+
+class ComplaintAttachment(Base):
+    """A photo, voice note or document the customer sent with a complaint, kept by Telegram file id."""
+
+    __tablename__ = "complaint_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    file_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class TicketEvent(Base):
+    """Every change to a ticket: who, when, from → to, and a note (a reply text, an assignment)."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(server_default=_now())
+    actor_role: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SlaBreach(Base):
+    """An SLA breach already reported to admins, so each is reported once."""
+
+    __tablename__ = "sla_breaches"
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reported_at: Mapped[datetime] = mapped_column(server_default=_now())

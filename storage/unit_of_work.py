@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.complaints import ComplaintRepository
 from storage.respondents import RespondentRepository
 from storage.responses import ResponseRepository
 from storage.surveys import StoredSurvey, SurveyRepository
@@ -17,6 +18,7 @@ class UnitOfWork:
         self.surveys = SurveyRepository(session, survey_cache)
         self.respondents = RespondentRepository(session)
         self.responses = ResponseRepository(session)
+        self.complaints = ComplaintRepository(session)
         self.committed = False
 
     async def commit(self) -> None:

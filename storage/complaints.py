@@ -1,0 +1,216 @@
+"""Complaints worked as tickets: opening, the event trail, listing for admins, SLA breach bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Complaint, ComplaintAttachment, SlaBreach, TicketEvent
+
+OPEN_STATUSES = ("received", "in_progress", "reopened")
+# severity → (first response within, resolution within)
+SlaTable = Mapping[str, tuple[timedelta, timedelta]]
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """Everything the complaint conversation collected."""
+
+    description: str
+    category_auto: str
+    category_confidence: float
+    category: str
+    dimension_auto: str | None
+    dimension: str | None
+    severity: str
+    wants_contact: bool
+    phone: str | None
+    attachments: Sequence[tuple[str, str]] = ()  # (kind, Telegram file id)
+    keywords: Sequence[str] = field(default_factory=tuple)
+    source_response_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What an admin asked /tickets to show."""
+
+    status: str | None = None  # a status, "open" for every open status, or None for all
+    category: str | None = None
+    overdue_only: bool = False
+
+
+class ComplaintRepository:
+    """Operations on complaints, their attachments and their event trail."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_ticket(self, respondent_id: int, language: str, new: NewComplaint) -> Complaint:
+        """Store a complaint with its attachments and a 'received' event."""
+        complaint = Complaint(
+            respondent_id=respondent_id,
+            language=language,
+            description=new.description,
+            category_auto=new.category_auto,
+            category_confidence=new.category_confidence,
+            category=new.category,
+            dimension_auto=new.dimension_auto,
+            dimension=new.dimension,
+            severity=new.severity,
+            status="received",
+            wants_contact=new.wants_contact,
+            phone=new.phone,
+            keywords=list(new.keywords),
+            source_response_id=new.source_response_id,
+        )
+        self.session.add(complaint)
+        await self.session.flush()
+        self.session.add_all(
+            ComplaintAttachment(complaint_id=complaint.id, kind=kind, file_id=file_id)
+            for kind, file_id in new.attachments
+        )
+        self.session.add(
+            TicketEvent(complaint_id=complaint.id, actor_role="customer", action="open", to_status="received")
+        )
+        await self.session.flush()
+        await self.session.refresh(complaint)
+        return complaint
+
+    async def get(self, complaint_id: int, *, for_update: bool = False) -> Complaint | None:
+        """One complaint (row-locked when it is about to change)."""
+        statement = select(Complaint).where(Complaint.id == complaint_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return (await self.session.scalars(statement)).first()
+
+    async def attachments(self, complaint_id: int) -> list[ComplaintAttachment]:
+        """The files sent with a complaint."""
+        rows = await self.session.scalars(
+            select(ComplaintAttachment)
+            .where(ComplaintAttachment.complaint_id == complaint_id)
+            .order_by(ComplaintAttachment.id)
+        )
+        return list(rows)
+
+    async def events(self, complaint_id: int) -> list[TicketEvent]:
+        """The ticket's history, oldest first."""
+        rows = await self.session.scalars(
+            select(TicketEvent).where(TicketEvent.complaint_id == complaint_id).order_by(TicketEvent.id)
+        )
+        return list(rows)
+
+    async def of_respondent(self, respondent_id: int, limit: int = 10) -> list[Complaint]:
+        """A customer's newest complaints."""
+        rows = await self.session.scalars(
+            select(Complaint)
+            .where(Complaint.respondent_id == respondent_id)
+            .order_by(Complaint.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def record(
+        self,
+        complaint: Complaint,
+        *,
+        actor_role: str,
+        actor_id: int | None,
+        action: str,
+        to_status: str | None = None,
+        note: str | None = None,
+    ) -> TicketEvent:
+        """Apply a change (status and its timestamps) and append it to the event trail."""
+        from_status = complaint.status
+        now = await self.session.scalar(select(func.now()))
+        assert now is not None
+        if actor_role == "admin" and complaint.first_response_at is None:
+            complaint.first_response_at = now
+        if to_status is not None and to_status != from_status:
+            complaint.status = to_status
+            if to_status == "resolved":
+                complaint.resolved_at = now
+            elif to_status == "reopened":
+                complaint.resolved_at = None
+                complaint.resolution_rating = None
+            elif to_status == "closed":
+                complaint.closed_at = now
+        event = TicketEvent(
+            complaint_id=complaint.id,
+            at=now,
+            actor_role=actor_role,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def assign(self, complaint: Complaint, admin_id: int, by: int) -> None:
+        """Give the ticket to an admin."""
+        complaint.assigned_to = admin_id
+        await self.record(complaint, actor_role="admin", actor_id=by, action="assign", note=str(admin_id))
+
+    async def rate(self, complaint: Complaint, rating: int) -> None:
+        """The customer's 1–5 rating of the resolution."""
+        complaint.resolution_rating = rating
+        await self.record(complaint, actor_role="customer", actor_id=None, action="rate", note=str(rating))
+
+    async def page(
+        self, wanted: TicketFilter, slas: SlaTable, now: datetime, *, offset: int = 0, limit: int = 8
+    ) -> tuple[list[Complaint], int]:
+        """One page of tickets for /tickets, newest first, and how many match in all."""
+        conditions: list[ColumnElement[bool]] = []
+        if wanted.status == "open":
+            conditions.append(Complaint.status.in_(OPEN_STATUSES))
+        elif wanted.status:
+            conditions.append(Complaint.status == wanted.status)
+        if wanted.category:
+            conditions.append(Complaint.category == wanted.category)
+        if wanted.overdue_only:
+            conditions.append(overdue_condition(slas, now))
+        where = and_(literal(True), *conditions)
+        total = await self.session.scalar(select(func.count()).select_from(Complaint).where(where))
+        rows = await self.session.scalars(
+            select(Complaint).where(where).order_by(Complaint.id.desc()).offset(offset).limit(limit)
+        )
+        return list(rows), int(total or 0)
+
+    async def overdue(self, slas: SlaTable, now: datetime) -> list[Complaint]:
+        """Open tickets past their first-response or resolution due time."""
+        rows = await self.session.scalars(
+            select(Complaint).where(overdue_condition(slas, now)).order_by(Complaint.id)
+        )
+        return list(rows)
+
+    async def claim_breach_report(self, complaint_id: int, kind: str) -> bool:
+        """Record that a breach is being reported; False if it was reported before."""
+        statement = (
+            insert(SlaBreach)
+            .values(complaint_id=complaint_id, kind=kind)
+            .on_conflict_do_nothing()
+            .returning(SlaBreach.complaint_id)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+
+def _due(slas: SlaTable, which: int) -> ColumnElement[datetime]:
+    """The due time of each ticket: created_at plus its severity's limit (index 0 first response, 1 resolution)."""
+    created = Complaint.created_at
+    whens = [(Complaint.severity == severity, created + limits[which]) for severity, limits in slas.items()]
+    return case(*whens, else_=created + max(limits[which] for limits in slas.values()))
+
+
+def overdue_condition(slas: SlaTable, now: datetime) -> ColumnElement[bool]:
+    """SQL for 'open and past the first-response or the resolution due time'."""
+    return and_(
+        Complaint.status.in_(OPEN_STATUSES),
+        or_(and_(Complaint.first_response_at.is_(None), _due(slas, 0) < now), _due(slas, 1) < now),
+    )
