@@ -207,6 +207,11 @@ class CallbackQueryRecord:
     show_alert: bool = False
     answer_url: str | None = None
 
+    @property
+    def text(self) -> str | None:
+        """The answer's toast/alert text (alias of ``answer_text``)."""
+        return self.answer_text
+
 
 @dataclass
 class ApiCall:
