@@ -15,7 +15,7 @@ from analysis.text import read_table
 from tests.analysis_text.labelled import evaluate, held_out_rows, load_labelled, train_model
 
 # Reached on the held-out part (see BENCHMARKS.md "Complaint classification"), minus one point.
-MIN_HELD_OUT_ACCURACY = 0.96
+MIN_HELD_OUT_ACCURACY = 0.925
 
 
 @pytest.mark.parametrize(
