@@ -170,3 +170,16 @@ def compare_periods(
     both["status"] = _status(both["diff"], both["diff_ci_low"], both["diff_ci_high"], both["sample_ok"])
     both["significant"] = both["status"].isin([STATUS_UP, STATUS_DOWN])
     return both
+
+
+def index_vs_baseline(
+    index_summary: pd.DataFrame,
+    baseline_means: Mapping[str, float],
+    weights: Mapping[str, float],
+    min_n: int = DEFAULT_MIN_N,
+) -> pd.DataFrame:
+    """Compare a composite_index summary with the index of the baseline dimension means (基准值)."""
+    baseline = index_from_means(baseline_means, weights)
+    return compare_to_baseline(
+        index_summary.assign(scope="index"), {"index": baseline}, "scope", "index", min_n
+    )

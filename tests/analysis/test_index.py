@@ -6,6 +6,7 @@ import pytest
 from scipy import stats as sps
 
 from analysis import index
+from analysis.periods import add_response_period
 from analysis.scores import dimension_scores
 from analysis.synthetic import TRUE_WEIGHTS, generate
 from tests.analysis.factories import items
@@ -99,8 +100,6 @@ def test_compare_periods_handles_dimension_missing_in_one_period() -> None:
 
 def test_compare_index_between_periods_without_keys() -> None:
     data = generate(2)
-    from analysis.periods import add_response_period
-
     labelled = add_response_period(data.answers)
     first, last = sorted(labelled["period"].unique())[0], sorted(labelled["period"].unique())[-1]
     cur = index.composite_index(labelled[labelled["period"] == last], TRUE_WEIGHTS)
@@ -125,3 +124,20 @@ def test_compare_to_baseline_shifts_ci_and_says_when_sample_is_small() -> None:
 def test_baseline_from_historical_period() -> None:
     frame = items({1: {"safety": [4]}, 2: {"safety": [2]}})
     assert index.baseline_from(dimension_scores(frame)) == {"safety": 3.0}
+
+
+def test_index_vs_baseline_means() -> None:
+    data = generate(6)
+    summary = index.composite_index(data.answers, TRUE_WEIGHTS)
+    low_bar = {d: 2.0 for d in TRUE_WEIGHTS}  # baseline index 25
+    row = index.index_vs_baseline(summary, low_bar, TRUE_WEIGHTS).iloc[0]
+    assert row["baseline"] == pytest.approx(25.0)
+    assert row["diff"] == pytest.approx(summary["index"].iloc[0] - 25.0)
+    assert row["status"] == "up"
+    tiny = index.composite_index(data.answers[data.answers["response_id"] <= 5], TRUE_WEIGHTS)
+    assert index.index_vs_baseline(tiny, low_bar, TRUE_WEIGHTS)["status"].iloc[0] == "insufficient_sample"
+
+
+def test_identical_ratings_have_zero_width_ci() -> None:
+    row = dimension_scores(items({1: {"safety": [4, 4]}, 2: {"safety": [4]}, 3: {"safety": [4]}})).iloc[0]
+    assert (row["mean"], row["std"], row["ci_low"], row["ci_high"]) == (4.0, 0.0, 4.0, 4.0)
