@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from typing import get_args
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import complaints
-from analysis.complaints import CATEGORIES, Classification, classify
+from analysis.complaints import CATEGORIES, DIMENSIONS, Classification, CueKind, classify
 from analysis.text import read_table
 from tests.analysis_text.labelled import evaluate, held_out_rows, load_labelled, train_model
+
+CUE_KINDS: tuple[str, ...] = get_args(CueKind)
 
 # Reached on the held-out part (see BENCHMARKS.md "Complaint classification"), minus one point.
 MIN_HELD_OUT_ACCURACY = 0.925
@@ -128,3 +131,13 @@ def test_any_text_gets_a_valid_classification(text: str) -> None:
     result = classify(text)
     assert result.category in CATEGORIES
     assert 0.0 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"), [("dimensions.tsv", DIMENSIONS), ("context_cues.tsv", CUE_KINDS)]
+)
+def test_cue_tables_have_one_valid_value_per_term(name: str, allowed: tuple[str, ...]) -> None:
+    rows = read_table(name)
+    assert all(len(row) == 2 and row[1] in allowed for row in rows), name
+    duplicates = [term for term, n in Counter(row[0] for row in rows).items() if n > 1]
+    assert duplicates == []
