@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+from storage.migrate import DatabaseBehind
 
 if TYPE_CHECKING:
     from dialogs.survey import Survey
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         return int(args.handler(settings, args) or 0)
-    except ConfigError as error:
+    except (ConfigError, DatabaseBehind) as error:
         print(f"tingjian: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """Customer-facing texts in Chinese (default) and English.
 
-Texts live in dialogs/locales/<lang>/*.yaml (one file per area: common, complaint, …). aiogram's i18n middleware is not used here because
+Texts live in dialogs/locales/<lang>/*.yaml (one file per area: common, complaint, …).
+aiogram's i18n middleware is not used here because
 dialogs/ must stay channel-free (no aiogram) and a YAML catalog needs no gettext compile step.
 """
 

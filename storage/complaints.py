@@ -202,7 +202,7 @@ class ComplaintRepository:
 
 
 def _due(slas: SlaTable, which: int) -> ColumnElement[datetime]:
-    """The due time of each ticket: created_at plus its severity's limit (index 0 first response, 1 resolution)."""
+    """Each ticket's due time: created_at plus its severity's limit (0: first response, 1: resolution)."""
     created = Complaint.created_at
     whens = [(Complaint.severity == severity, created + limits[which]) for severity, limits in slas.items()]
     return case(*whens, else_=created + max(limits[which] for limits in slas.values()))

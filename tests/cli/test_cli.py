@@ -1,0 +1,81 @@
+"""The `tingjian` command as an operator uses it (run as a real subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogs.survey_loader import default_survey_path
+from storage.database import session_factory
+from storage.models import SurveyRow, SurveyVersion
+
+
+def tingjian(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment, timeout=120
+    )
+
+
+async def test_survey_load_stores_a_new_version_and_refuses_an_invalid_file(
+    db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    custom = tmp_path / "branch.yaml"
+    custom.write_text(
+        default_survey_path().read_text(encoding="utf-8").replace("key: service_quality", "key: branch"),
+        encoding="utf-8",
+    )
+    first = tingjian("survey", "load", str(custom), DATABASE_URL=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "survey 'branch' stored as new version v1" in first.stdout
+    again = tingjian("survey", "load", str(custom), DATABASE_URL=database_url)
+    assert "unchanged; latest version is v1" in again.stdout
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(custom.read_text(encoding="utf-8").replace("scale: importance", "scale: nope", 1))
+    refused = tingjian("survey", "load", str(broken), DATABASE_URL=database_url)
+    assert refused.returncode == 1
+    assert f"{broken}:" in refused.stderr and "unknown scale 'nope'" in refused.stderr
+    assert "nothing was stored" in refused.stderr
+    async with session_factory(db)() as session:
+        versions = await session.scalars(
+            select(SurveyVersion.version).join(SurveyRow).where(SurveyRow.key == "branch")
+        )
+        assert list(versions) == [1]
+
+
+def test_malformed_settings_stop_start_up_with_one_line_each() -> None:
+    result = tingjian("run", BOT_TOKEN="not-a-token", ADMIN_IDS="12,abc")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any("BOT_TOKEN" in line and "@BotFather" in line for line in lines)
+    assert any("ADMIN_IDS" in line and "comma-separated" in line for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_run_without_a_token_says_how_to_get_one(database_url: str) -> None:
+    result = tingjian("run", DATABASE_URL=database_url)
+    assert result.returncode == 2
+    assert "BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
+
+
+def test_run_refuses_a_database_that_is_behind(pg_server: str) -> None:
+    import asyncio
+
+    from tests.support.database import create_database, drop_database
+
+    url = asyncio.run(create_database(pg_server, prefix="tingjian_behind"))
+    try:
+        result = tingjian("run", DATABASE_URL=url, BOT_TOKEN="123456:abcdefghijklmnop")
+        assert result.returncode == 2, result.stderr
+        assert "tingjian db upgrade" in result.stderr
+        upgraded = tingjian("db", "upgrade", DATABASE_URL=url)
+        assert upgraded.returncode == 0 and "upgraded" in upgraded.stdout
+    finally:
+        asyncio.run(drop_database(pg_server, url))
