@@ -143,7 +143,10 @@ class _ControlRoutes:
     async def changes(self, request: web.Request) -> web.Response:
         emu = self._emu(request)
         since = _int(request.query.get("since", "0"), "since")
-        timeout = min(float(request.query.get("timeout", "25")), MAX_LONG_POLL)
+        try:
+            timeout = min(float(request.query.get("timeout", "25")), MAX_LONG_POLL)
+        except ValueError as exc:
+            raise _json_error(400, "timeout must be a number of seconds") from exc
         await emu.wait_until(lambda: emu.state.version > since, timeout)
         changed = [c.id for c in emu.state.chats.values() if c.version > since]
         return web.json_response({"version": emu.state.version, "chats": changed})

@@ -206,10 +206,11 @@ class Customer:
         def visible(events: list[ChatEvent]) -> bool:
             return any(e.kind in VISIBLE_EVENTS for e in events)
 
-        if not await self.emulator.wait_until(lambda: reacted(chat.events_after(mark)), self.timeout):
+        wait = self.emulator.wait_until
+        if not await wait(lambda: reacted(chat.events_after(mark)), self.timeout, chat_id=chat.id):
             self._fail(f"{action}: the bot did not react within {self.timeout}s")
         if query_id is not None and not visible(chat.events_after(mark)):
-            await self.emulator.wait_until(lambda: visible(chat.events_after(mark)), ANSWER_GRACE)
+            await wait(lambda: visible(chat.events_after(mark)), ANSWER_GRACE, chat_id=chat.id)
         if quiet is not None:
             await self.wait_quiet(quiet)
         touched = {e.message_id for e in chat.events_after(mark) if e.kind in {"send", "edit"}}

@@ -21,6 +21,7 @@ from .serialize import callback_query_json, chat_json, message_json, user_json
 from .state import (
     ApiCall,
     CallbackQueryRecord,
+    Chat,
     ChatMessage,
     EmulatorState,
     MediaKind,
@@ -89,7 +90,9 @@ class BotAPIEmulator:
         self.queue = UpdateQueue()
         self.faults = FaultPlan()
         self.signal = ChangeSignal()
-        self.state.subscribe(self.signal.pulse)
+        # Per-chat signals so that many waiting customers are not all woken by every change.
+        self._chat_signals: dict[int, ChangeSignal] = {}
+        self.state.subscribe(self._on_change)
         self.updates: dict[int, dict[str, Any]] = {}
         self.dropped_updates: list[int] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
@@ -446,9 +449,26 @@ class BotAPIEmulator:
         return Customer(self, user_id, timeout=timeout)
 
     # --- waiting -------------------------------------------------------------------------------
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:  # noqa: ASYNC109 (a deadline per call is the API)
-        """Wait until ``predicate()`` holds after some change; False on timeout."""
-        return await self.signal.wait_until(predicate, timeout)
+    def _on_change(self, chat: Chat | None) -> None:
+        self.signal.pulse()
+        if chat is not None and chat.id in self._chat_signals:
+            self._chat_signals[chat.id].pulse()
+
+    def _signal_for(self, chat_id: int | None) -> ChangeSignal:
+        if chat_id is None:
+            return self.signal
+        return self._chat_signals.setdefault(chat_id, ChangeSignal())
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 (a deadline per call is the API)
+        *,
+        chat_id: int | None = None,
+    ) -> bool:
+        """Wait until ``predicate()`` holds; re-checked on every change (of that chat only, if
+        ``chat_id`` is given). False on timeout."""
+        return await self._signal_for(chat_id).wait_until(predicate, timeout)
 
     async def wait_quiet(self, chat_id: int, quiet: float = 0.15, timeout: float = 5.0) -> bool:  # noqa: ASYNC109 (a deadline per call is the API)
         """Wait until the bot made no call touching the chat for ``quiet`` seconds (counted from now
@@ -463,4 +483,4 @@ class BotAPIEmulator:
                 return True
             if now >= deadline:
                 return False
-            await self.signal.wait(min(quiet - idle, deadline - now))
+            await self._signal_for(chat_id).wait(min(quiet - idle, deadline - now))

@@ -302,6 +302,7 @@ class EmulatorState:
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
+        self._files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.default_menu_button: dict[str, Any] = {"type": "default"}
@@ -310,14 +311,14 @@ class EmulatorState:
         self.calls: deque[ApiCall] = deque(maxlen=log_limit)
         self.version = 0
         self._clock = clock
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[Chat | None], None]] = []
         self._seq = itertools.count(1)
         self._file_seq = itertools.count(1)
         self._query_seq = itertools.count(1)
 
     # --- change notification -------------------------------------------------------------
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every change."""
+    def subscribe(self, listener: Callable[[Chat | None], None]) -> None:
+        """Call ``listener(chat)`` after every change (chat None for changes outside chats)."""
         self._listeners.append(listener)
 
     def changed(self, chat: Chat | None = None) -> None:
@@ -326,7 +327,7 @@ class EmulatorState:
         if chat is not None:
             chat.version = self.version
         for listener in self._listeners:
-            listener()
+            listener(chat)
 
     def now(self) -> float:
         """The state's monotonic clock (event times use it)."""
@@ -420,6 +421,7 @@ class EmulatorState:
             mime_type=mime_type,
         )
         self.files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
         return stored
 
     def file(self, file_id: str) -> StoredFile:
@@ -431,7 +433,7 @@ class EmulatorState:
 
     def file_by_path(self, path: str) -> StoredFile | None:
         """The stored file served at ``file_path``."""
-        return next((f for f in self.files.values() if f.file_path == path), None)
+        return self._files_by_path.get(path)
 
     # --- bot actions -------------------------------------------------------------------------
     def bot_send(

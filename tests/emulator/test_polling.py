@@ -18,9 +18,13 @@ from aiogram.types import (
     BotCommand,
     BufferedInputFile,
     CallbackQuery,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 
@@ -34,8 +38,10 @@ def rating_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def make_dispatcher(seen_update_ids: list[int]) -> Dispatcher:
-    """Echo for text, a rating keyboard on /rate whose press edits the message."""
+def make_dispatcher(seen_update_ids: list[int], membership_log: list[str] | None = None) -> Dispatcher:
+    """Echo for text, a rating keyboard on /rate whose press edits the message, media replies."""
+    if membership_log is None:
+        membership_log = []
     dp = Dispatcher()
 
     @dp.message(Command("rate"))
@@ -59,9 +65,31 @@ def make_dispatcher(seen_update_ids: list[int]) -> Dispatcher:
         assert message.photo
         await message.answer(f"photo {message.photo[-1].file_id}")
 
-    @dp.message(F.sticker)
-    async def sticker(message: Message) -> None:
-        await message.answer("sticker")
+    @dp.message(Command("phone"))
+    async def ask_phone(message: Message) -> None:
+        share = KeyboardButton(text="📞 分享手机号", request_contact=True)
+        keyboard = ReplyKeyboardMarkup(
+            keyboard=[[share], [KeyboardButton(text="跳过")]], one_time_keyboard=True
+        )
+        await message.answer("请分享手机号", reply_markup=keyboard)
+
+    @dp.message(F.contact)
+    async def contact(message: Message) -> None:
+        assert message.contact is not None
+        await message.answer(f"contact {message.contact.phone_number}", reply_markup=ReplyKeyboardRemove())
+
+    @dp.message(F.document)
+    async def document(message: Message) -> None:
+        assert message.document is not None
+        await message.answer(f"document {message.document.file_name}")
+
+    @dp.message(~F.text)
+    async def other(message: Message) -> None:
+        await message.answer("sticker" if message.sticker else "voice" if message.voice else "other")
+
+    @dp.my_chat_member()
+    async def membership(update: ChatMemberUpdated) -> None:
+        membership_log.append(update.new_chat_member.status)
 
     @dp.message(F.text)
     async def echo(message: Message, event_update: Update) -> None:
@@ -138,9 +166,37 @@ async def test_media_from_the_customer(emu: BotAPIEmulator, bot: Bot) -> None:
     async with polling(emu, make_dispatcher([]), bot):
         await customer.send_sticker()
         assert customer.last_text == "sticker"
+        await customer.send_voice()
+        assert customer.last_text == "voice"
+        await customer.send_document(b"%PDF", filename="发票.pdf")
+        assert customer.last_text == "document 发票.pdf"
+        await customer.send_contact("+8613800000001")
+        assert customer.last_text == "contact +8613800000001"
         await customer.send_photo(b"\x89PNG fake")
     file_id = customer.last_text.removeprefix("photo ")
     assert await _download(bot, file_id) == b"\x89PNG fake"
+
+
+async def test_reply_keyboard_contact_button(emu: BotAPIEmulator, bot: Bot) -> None:
+    customer = emu.customer(USER)
+    async with polling(emu, make_dispatcher([]), bot):
+        await customer.send("/phone")
+        assert customer.buttons == ["📞 分享手机号", "跳过"]
+        await customer.press("📞 分享手机号")
+    assert customer.last_text == f"contact +86138{USER:08d}"
+    shared = emu.state.chat(USER).user_messages[-1]
+    assert shared.contact is not None and shared.contact["user_id"] == USER
+    assert customer.buttons == []  # the bot removed the reply keyboard
+
+
+async def test_blocking_sends_my_chat_member_updates(emu: BotAPIEmulator, bot: Bot) -> None:
+    statuses: list[str] = []
+    emu.user(USER)
+    async with polling(emu, make_dispatcher([], statuses), bot):
+        emu.block_user(USER)
+        assert await emu.wait_until(lambda: statuses == ["kicked"])
+        emu.unblock_user(USER)
+        assert await emu.wait_until(lambda: statuses == ["kicked", "member"])
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
