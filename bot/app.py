@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.handlers import fallback, menu, survey
+from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from dialogs.i18n import LANGUAGES, t
 
@@ -34,12 +35,20 @@ def build_bot(settings: Settings) -> Bot:
 
 
 def build_dispatcher(
-    settings: Settings, engine: AsyncEngine, events_isolation: BaseEventIsolation | None = None
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    metrics: Metrics | None = None,
+    events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     """The Dispatcher with its middlewares and routers, in the order they must match."""
     # In-process per-chat isolation keeps concurrent updates of one chat from queueing on the
     # database lock while holding pooled connections; the PostgreSQL lock covers other processes.
     dispatcher = Dispatcher(events_isolation=events_isolation or SimpleEventIsolation())
+    metrics = metrics or Metrics()
+    dispatcher["metrics"] = metrics
+    dispatcher["settings"] = settings
+    dispatcher.update.outer_middleware(ObservabilityMiddleware(metrics))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
     dispatcher.include_routers(menu.create_router(), survey.create_router(), fallback.create_router())
     return dispatcher

@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tingjian", description="Tingjian (听见) service quality bot")
     commands = parser.add_subparsers(title="commands")
 
-    run = commands.add_parser("run", help="run the bot (long polling)")
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook (WEBHOOK_URL/SECRET)")
     run.set_defaults(handler=_run)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
@@ -60,10 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(settings: Settings, _: argparse.Namespace) -> int:
-    from bot.runner import run_polling
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runner import run_polling, run_webhook
 
-    asyncio.run(run_polling(settings))
+    asyncio.run(run_webhook(settings) if args.webhook else run_polling(settings))
     return 0
 
 

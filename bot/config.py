@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".tingjian")
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    # Webhook mode (`tingjian run --webhook`): Telegram posts updates to WEBHOOK_URL.
+    webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts to")
+    webhook_secret: SecretStr | None = None
+    web_host: str = "0.0.0.0"
+    web_port: int = 8081
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -63,6 +68,23 @@ class Settings(BaseSettings):
         if not url.startswith("postgresql+asyncpg://"):
             raise ValueError("must be a PostgreSQL URL, e.g. postgresql+asyncpg://user:pass@host:5432/db")
         return SecretStr(url)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
+            raise ValueError("must be 1–256 characters of A–Z, a–z, 0–9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a full URL such as https://bot.example.com/telegram/webhook")
+        return value or None
 
     def is_admin(self, user_id: int) -> bool:
         """Whether this Telegram user may use admin commands."""

@@ -1,13 +1,20 @@
-"""Start-up: database (configured or embedded), schema check, default survey, then polling."""
+"""Start-up: database (configured or embedded), schema check, default survey, then polling or webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+from aiogram import Bot, Dispatcher
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import Settings
+from bot.metrics import Metrics
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.database import create_engine, session_factory
 from storage.embedded import embedded_database_url
@@ -30,7 +37,11 @@ async def open_database(settings: Settings) -> AsyncEngine:
     if embedded:
         await upgrade_async(url)
     engine = create_engine(url)
-    await ensure_current(engine)
+    try:
+        await ensure_current(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     return engine
 
 
@@ -41,20 +52,71 @@ async def load_default_survey(engine: AsyncEngine) -> LoadResult:
         return await SurveyRepository(session).store(survey, source=str(default_survey_path().name))
 
 
-async def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted."""
+def init_text_analysis(settings: Settings) -> None:
+    """Load jieba and the complaint lexicon once, before serving (≈ 1–2 s), cached in DATA_DIR."""
+    from analysis.text import init_jieba
+
+    cache = settings.data_dir / "jieba"
+    cache.mkdir(parents=True, exist_ok=True)
+    init_jieba(cache)
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot process holds."""
+
+    settings: Settings
+    engine: AsyncEngine
+    bot: Bot
+    dispatcher: Dispatcher
+    metrics: Metrics
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open the database, prepare the survey and text analysis, build the bot; close all on exit."""
     bot = build_bot(settings)
-    engine = await open_database(settings)
     try:
-        result = await load_default_survey(engine)
-        logger.info("default survey %s v%s ready", result.key, result.version)
-        dispatcher = build_dispatcher(settings, engine)
-        await set_commands(bot)
-        # start_polling never removes a webhook, and Telegram refuses getUpdates while one is set.
-        await bot.delete_webhook(drop_pending_updates=False)
-        me = await bot.get_me()
-        logger.info("polling as @%s", me.username)
-        await dispatcher.start_polling(bot)
+        engine = await open_database(settings)
+        try:
+            result = await load_default_survey(engine)
+            logger.info("default survey %s v%s ready", result.key, result.version)
+            await asyncio.to_thread(init_text_analysis, settings)
+            metrics = Metrics()
+            dispatcher = build_dispatcher(settings, engine, metrics=metrics)
+            yield Runtime(settings, engine, bot, dispatcher, metrics)
+        finally:
+            await engine.dispose()
     finally:
         await bot.session.close()
-        await engine.dispose()
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot with long polling until interrupted."""
+    async with runtime(settings) as rt:
+        await set_commands(rt.bot)
+        # start_polling never removes a webhook, and Telegram refuses getUpdates while one is set.
+        await rt.bot.delete_webhook(drop_pending_updates=False)
+        me = await rt.bot.get_me()
+        logger.info("polling as @%s", me.username)
+        await rt.dispatcher.start_polling(rt.bot)
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Serve Telegram's webhook (plus /healthz and /metrics) until SIGTERM/SIGINT."""
+    from bot.webhook import build_web_app, set_webhook_once, webhook_path
+
+    webhook_path(settings)  # fail fast on missing webhook settings, before touching the database
+    async with runtime(settings) as rt:
+        app = build_web_app(settings, rt.dispatcher, rt.bot, rt.engine, rt.metrics)
+        await set_commands(rt.bot)
+        await set_webhook_once(rt.bot, rt.engine, settings)
+        runner = web.AppRunner(app, shutdown_timeout=30)
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        logger.info("webhook server on %s:%s", settings.web_host, settings.web_port)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            # aiohttp stops accepting, lets in-flight updates finish, then the runtime closes.
+            await runner.cleanup()

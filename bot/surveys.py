@@ -84,6 +84,11 @@ async def advance(
     return step
 
 
+def answers_saved(step: Step) -> int:
+    """How many answers a step persisted (for the metrics)."""
+    return sum(isinstance(effect, SaveAnswer) for effect in step.effects)
+
+
 async def _save(
     uow: UnitOfWork, respondent: Respondent, active: ActiveSurvey, dialog: dict[str, Any]
 ) -> None:

@@ -11,11 +11,13 @@ from aiogram.types import CallbackQuery, Message
 from bot import render
 from bot.callbacks import MenuCb, SurveyCb
 from bot.filters import in_flow, message_kind
+from bot.metrics import Metrics
 from bot.surveys import (
     FLOW,
     ActiveSurvey,
     active_survey,
     advance,
+    answers_saved,
     begin,
     send_finish,
     send_intro,
@@ -105,6 +107,7 @@ async def survey_button(
     uow: UnitOfWork,
     respondent: Respondent,
     dialog: dict[str, Any],
+    metrics: Metrics,
 ) -> None:
     """An answer, Back or Skip button; old keyboards and double presses change nothing."""
     language: Language = respondent.language  # type: ignore[assignment]
@@ -122,6 +125,7 @@ async def survey_button(
     answered_prompt = prompt_for(active.stored.survey, active.state)
     step = await advance(uow, respondent, active, event, dialog)
     await uow.commit()
+    metrics.answers.inc(answers_saved(step))
     if step.notice:
         await query.answer(t(language, step.notice))
         return
@@ -137,7 +141,12 @@ async def survey_button(
 
 
 async def survey_message(
-    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    metrics: Metrics,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
     language: Language = respondent.language  # type: ignore[assignment]
@@ -148,6 +157,7 @@ async def survey_message(
     event: SurveyInput = Typed(message.text or "") if kind == "text" else Unsupported(kind)
     step = await advance(uow, respondent, active, event, dialog)
     await uow.commit()
+    metrics.answers.inc(answers_saved(step))
     new = ActiveSurvey(active.stored, step.state)
     if step.notice:
         await send_prompt(bot, message.chat.id, new, language, notice=step.notice)

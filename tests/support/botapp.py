@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_bot, build_dispatcher
 from bot.config import Settings
 from bot.emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
+from bot.metrics import Metrics
 from bot.runner import load_default_survey
 
 ADMIN_ID = 900001
@@ -55,3 +56,46 @@ async def running_bot(
         await dispatcher.stop_polling()
         await asyncio.wait_for(task, 10)
         await bot.session.close()
+
+
+@dataclass
+class RunningWebhookBot:
+    """A bot process serving the webhook on a local port."""
+
+    url: str  # the process's base URL (http://127.0.0.1:port)
+    settings: Settings
+    metrics: Metrics
+
+
+@asynccontextmanager
+async def running_webhook_bot(
+    engine: AsyncEngine, emulator: BotAPIEmulator, secret: str = "s3cret-token_ABC", **overrides: Any
+) -> AsyncIterator[RunningWebhookBot]:
+    """Serve the webhook app on 127.0.0.1 and point the emulator's webhook at it (set once)."""
+    from aiohttp import web
+
+    from bot.webhook import build_web_app, set_webhook_once
+
+    await load_default_survey(engine)
+    probe = web.AppRunner(web.Application())
+    await probe.setup()
+    site = web.TCPSite(probe, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    await probe.cleanup()
+    base = f"http://127.0.0.1:{port}"
+    settings = test_settings(
+        emulator, webhook_url=f"{base}/telegram/webhook", webhook_secret=secret, **overrides
+    )
+    bot = build_bot(settings)
+    metrics = Metrics()
+    dispatcher = build_dispatcher(settings, engine, metrics=metrics)
+    app = build_web_app(settings, dispatcher, bot, engine, metrics)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await set_webhook_once(bot, engine, settings)
+        yield RunningWebhookBot(base, settings, metrics)
+    finally:
+        await runner.cleanup()

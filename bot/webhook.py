@@ -1,0 +1,97 @@
+"""Webhook mode: aiohttp serves Telegram's webhook (secret token checked), /healthz and /metrics.
+
+Updates are handled before the response is sent (not in the background): a failure answers 500,
+so Telegram delivers the update again instead of it being lost, and a graceful shutdown simply
+lets the in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import ConfigError, Settings
+from bot.metrics import Metrics
+from storage.migrate import DatabaseBehind, ensure_current
+
+logger = logging.getLogger(__name__)
+WEBHOOK_LOCK = (3, 1)  # advisory lock namespace: only one process (re)sets the webhook
+
+
+def webhook_path(settings: Settings) -> str:
+    """The local path Telegram posts to (the path part of WEBHOOK_URL)."""
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        raise ConfigError(
+            "settings WEBHOOK_URL and WEBHOOK_SECRET are required with --webhook "
+            "(e.g. WEBHOOK_URL=https://bot.example.com/telegram/webhook WEBHOOK_SECRET=<random 32+ chars>)"
+        )
+    return urlsplit(settings.webhook_url).path or "/"
+
+
+def build_web_app(
+    settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine, metrics: Metrics
+) -> web.Application:
+    """The aiohttp application: webhook route, health and metrics."""
+    app = web.Application()
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=webhook_path(settings))
+    setup_application(app, dispatcher, bot=bot)
+    add_health_routes(app, engine, metrics)
+    return app
+
+
+def add_health_routes(app: web.Application, engine: AsyncEngine, metrics: Metrics) -> None:
+    """/healthz (process, database, migrations) and /metrics (Prometheus text)."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        checks = {"process": "ok", "database": "ok", "migrations": "current"}
+        status = 200
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            await ensure_current(engine)
+        except DatabaseBehind:
+            checks["migrations"], status = "behind", 503
+        except Exception as error:  # any failure to reach the database is "unhealthy", never a crash
+            checks["database"], status = f"unreachable: {type(error).__name__}", 503
+            checks["migrations"] = "unknown"
+        return web.Response(status=status, text=json.dumps(checks), content_type="application/json")
+
+    async def metrics_page(_: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
+
+
+async def set_webhook_once(bot: Bot, engine: AsyncEngine, settings: Settings) -> bool:
+    """Point Telegram at WEBHOOK_URL unless it already is; one process at a time. True if it was set."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    async with engine.connect() as connection:
+        got = await connection.scalar(select(func.pg_try_advisory_lock(*WEBHOOK_LOCK)))
+        try:
+            if not got:
+                return False  # another process is setting it right now
+            info = await bot.get_webhook_info()
+            if info.url == settings.webhook_url:
+                return False
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=["message", "callback_query", "my_chat_member"],
+                drop_pending_updates=False,
+            )
+            logger.info("webhook set to %s", settings.webhook_url)
+            return True
+        finally:
+            if got:
+                await connection.execute(select(func.pg_advisory_unlock(*WEBHOOK_LOCK)))
