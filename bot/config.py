@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # Webhook mode (`tingjian run --webhook`): Telegram posts updates to WEBHOOK_URL.
     webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts to")
     webhook_secret: SecretStr | None = None
-    web_host: str = "0.0.0.0"
+    web_host: str = "127.0.0.1"
     web_port: int = 8081
 
     @field_validator("admin_ids", mode="before")

@@ -92,14 +92,30 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 async def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted."""
+    """Run the bot with long polling until interrupted; /healthz and /metrics are served beside it."""
+    from bot.webhook import add_health_routes
+
     async with runtime(settings) as rt:
         await set_commands(rt.bot)
         # start_polling never removes a webhook, and Telegram refuses getUpdates while one is set.
         await rt.bot.delete_webhook(drop_pending_updates=False)
         me = await rt.bot.get_me()
+        app = web.Application()
+        add_health_routes(app, rt.engine, rt.metrics)
+        runner = await _serve(app, settings)
         logger.info("polling as @%s", me.username)
-        await rt.dispatcher.start_polling(rt.bot)
+        try:
+            await rt.dispatcher.start_polling(rt.bot)
+        finally:
+            await runner.cleanup()
+
+
+async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(app, shutdown_timeout=30)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    logger.info("http server on %s:%s (/healthz, /metrics)", settings.web_host, settings.web_port)
+    return runner
 
 
 async def run_webhook(settings: Settings) -> None:
@@ -111,10 +127,7 @@ async def run_webhook(settings: Settings) -> None:
         app = build_web_app(settings, rt.dispatcher, rt.bot, rt.engine, rt.metrics)
         await set_commands(rt.bot)
         await set_webhook_once(rt.bot, rt.engine, settings)
-        runner = web.AppRunner(app, shutdown_timeout=30)
-        await runner.setup()
-        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-        logger.info("webhook server on %s:%s", settings.web_host, settings.web_port)
+        runner = await _serve(app, settings)
         try:
             await asyncio.Event().wait()
         finally:
