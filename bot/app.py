@@ -12,8 +12,9 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
-from bot.handlers import fallback, menu, survey
+from bot.handlers import admin_tickets, complaint, fallback, menu, my_tickets, survey
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from dialogs.i18n import LANGUAGES, t
@@ -50,13 +51,21 @@ def build_dispatcher(
     dispatcher["settings"] = settings
     dispatcher.update.outer_middleware(ObservabilityMiddleware(metrics))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
-    dispatcher.include_routers(menu.create_router(), survey.create_router(), fallback.create_router())
+    dispatcher["complaint_flow"] = complaint_flow()
+    dispatcher.include_routers(
+        menu.create_router(),
+        admin_tickets.create_router(),
+        survey.create_router(),
+        complaint.create_router(),
+        my_tickets.create_router(),
+        fallback.create_router(),
+    )
     return dispatcher
 
 
 async def set_commands(bot: Bot) -> None:
     """Publish the command list in each language's menu."""
-    names = ("start", "survey", "help", "language", "cancel")
+    names = ("start", "survey", "complain", "mytickets", "help", "language", "cancel")
     for language in LANGUAGES:
         commands = [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]
         await bot.set_my_commands(commands, language_code=None if language == "zh" else language)

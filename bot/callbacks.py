@@ -28,3 +28,35 @@ class LanguageCb(CallbackData, prefix="lang"):
     """A language choice."""
 
     code: str
+
+
+class ComplaintCb(CallbackData, prefix="c"):
+    """A complaint-conversation button: value `v` for step `s` of draft `d` (stale drafts are refused)."""
+
+    d: int
+    s: str
+    v: str
+
+
+class TicketCb(CallbackData, prefix="t"):
+    """An admin's ticket button: view, acknowledge, start, assign, reply, resolve, reopen, close, files."""
+
+    action: str
+    id: int
+
+
+class TicketPageCb(CallbackData, prefix="tp"):
+    """A page of /tickets with its filter."""
+
+    status: str
+    category: str
+    overdue: bool
+    page: int
+
+
+class CustomerTicketCb(CallbackData, prefix="ct"):
+    """A customer's ticket button: rate the resolution (v = 1–5) or reopen (v = 0)."""
+
+    action: str  # rate | reopen
+    id: int
+    v: int = 0

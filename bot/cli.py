@@ -44,7 +44,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook (WEBHOOK_URL/SECRET)")
+    _add_playground_options(run.add_argument_group("without BOT_TOKEN: the local playground"))
     run.set_defaults(handler=_run)
+
+    playground = commands.add_parser(
+        "playground", help="try the bot locally: local Bot API server, the real bot and a chat page"
+    )
+    _add_playground_options(playground)
+    playground.set_defaults(handler=_playground)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
     db_upgrade = db.add_parser("upgrade", help="apply all migrations")
@@ -61,10 +68,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_playground_options(group: argparse._ActionsContainer) -> None:
+    from bot.playground.options import DEFAULT_PORT
+
+    group.add_argument("--host", default="127.0.0.1", help="address of the chat page (default 127.0.0.1)")
+    group.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port of the chat page (default {DEFAULT_PORT})"
+    )
+    group.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (anyone reaching it can act)"
+    )
+    group.add_argument("--demo", action="store_true", help="seed weeks of generated answers and complaints")
+    group.add_argument(
+        "--api-port", type=int, default=0, help="port of the local Bot API server (default: a free one)"
+    )
+
+
+def wants_playground(settings: Settings, args: argparse.Namespace) -> bool:
+    """`tingjian run` without a BOT_TOKEN (and without --webhook) starts the local playground."""
+    return settings.bot_token is None and not getattr(args, "webhook", False)
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runner import run_polling, run_webhook
 
+    if wants_playground(settings, args):
+        return _start_playground(settings, args, _NO_TOKEN_LINE)
     asyncio.run(run_webhook(settings) if args.webhook else run_polling(settings))
+    return 0
+
+
+_NO_TOKEN_LINE = (
+    "No BOT_TOKEN is set, so the local playground is starting: open {url} — "
+    "to run on Telegram instead, create a bot with @BotFather and set BOT_TOKEN=<token> in .env."
+)
+_READY_LINE = "Tingjian playground: open {url} (Ctrl+C stops it)"
+
+
+def _playground(settings: Settings, args: argparse.Namespace) -> int:
+    return _start_playground(settings, args, _READY_LINE)
+
+
+def _start_playground(settings: Settings, args: argparse.Namespace, line: str) -> int:
+    from bot.playground import PlaygroundOptions, check_host, run_playground
+
+    options = PlaygroundOptions(
+        host=args.host, port=args.port, allow_remote=args.allow_remote, demo=args.demo, api_port=args.api_port
+    )
+    check_host(options)  # before anything starts
+    asyncio.run(run_playground(settings, options, lambda url: print(line.format(url=url), flush=True)))
     return 0
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from dialogs.tickets import SEVERITIES, Sla
+
 TELEGRAM_API = "https://api.telegram.org"
+SeverityKey = Literal["low", "medium", "high"]
 
 
 class ConfigError(RuntimeError):
@@ -30,6 +34,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".tingjian")
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    # Complaint handling: hours to first response and to resolution, per severity (JSON in the env,
+    # e.g. SLA_FIRST_RESPONSE_HOURS='{"high": 1, "medium": 4, "low": 24}').
+    sla_first_response_hours: dict[SeverityKey, float] = {"high": 1, "medium": 4, "low": 24}
+    sla_resolution_hours: dict[SeverityKey, float] = {"high": 24, "medium": 72, "low": 168}
+    reopen_window_days: int = Field(default=7, ge=0)
+    sla_check_seconds: float = Field(default=60, gt=0)
     # Webhook mode (`tingjian run --webhook`): Telegram posts updates to WEBHOOK_URL.
     webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts to")
     webhook_secret: SecretStr | None = None
@@ -85,6 +95,26 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be a full URL such as https://bot.example.com/telegram/webhook")
         return value or None
+
+    @field_validator("sla_first_response_hours", "sla_resolution_hours")
+    @classmethod
+    def _check_sla(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = {"low", "medium", "high"} - set(value)
+        if missing:
+            raise ValueError(f"needs hours for every severity; missing {', '.join(sorted(missing))}")
+        if any(hours <= 0 for hours in value.values()):
+            raise ValueError("hours must be positive")
+        return value
+
+    def slas(self) -> dict[str, Sla]:
+        """severity → (first response within, resolution within)."""
+        return {
+            severity: Sla(
+                timedelta(hours=self.sla_first_response_hours[severity]),
+                timedelta(hours=self.sla_resolution_hours[severity]),
+            )
+            for severity in SEVERITIES
+        }
 
     def is_admin(self, user_id: int) -> bool:
         """Whether this Telegram user may use admin commands."""

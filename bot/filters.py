@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
-MESSAGE_KINDS = ("text", "sticker", "photo", "voice", "video", "document", "audio", "contact", "location")
+from bot.config import Settings
+
+MESSAGE_KINDS = (
+    "text",
+    "sticker",
+    "photo",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "contact",
+    "location",
+)
 
 
 def in_flow(name: str) -> Callable[..., Awaitable[bool]]:
@@ -16,6 +29,11 @@ def in_flow(name: str) -> Callable[..., Awaitable[bool]]:
         return flow == name
 
     return check
+
+
+async def is_admin(event: Message | CallbackQuery, settings: Settings) -> bool:
+    """Matches updates from a user listed in ADMIN_IDS."""
+    return event.from_user is not None and settings.is_admin(event.from_user.id)
 
 
 def message_kind(message: Message) -> str:

@@ -93,6 +93,8 @@ def main_menu(language: Language) -> InlineKeyboardMarkup:
     """The customer's main menu."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t(language, "btn_take_survey"), callback_data=MenuCb(action="survey"))
+    builder.button(text=t(language, "btn_complain"), callback_data=MenuCb(action="complain"))
+    builder.button(text=t(language, "btn_my_tickets"), callback_data=MenuCb(action="tickets"))
     builder.button(text=t(language, "btn_language"), callback_data=MenuCb(action="language"))
     builder.adjust(1)
     return builder.as_markup()

@@ -1,0 +1,158 @@
+"""Running the complaint dialog for one customer, and opening the ticket it ends with."""
+
+from __future__ import annotations
+
+import secrets
+from html import escape
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from analysis.complaints import classify, is_thin, keywords, suggest_dimension
+from bot.callbacks import ComplaintCb
+from dialogs.complaint_flow import (
+    SHARE_CONTACT_LABEL,
+    ComplaintFlow,
+    ComplaintInput,
+    ComplaintState,
+    DiscardDraft,
+    OpenTicket,
+    Prompt,
+    Step,
+    describe_prompt,
+)
+from dialogs.i18n import Language, t
+from storage.complaints import NewComplaint
+from storage.models import Complaint, Respondent
+from storage.unit_of_work import UnitOfWork
+
+FLOW = "complaint"
+
+
+def _classify(text: str) -> tuple[str, float]:
+    result = classify(text)
+    return result.category, result.confidence
+
+
+def complaint_flow() -> ComplaintFlow:
+    """The complaint conversation wired to the jieba-based text analysis."""
+    return ComplaintFlow(classify=_classify, suggest_dimension=suggest_dimension, is_thin=is_thin)
+
+
+def draft_of(dialog: dict[str, Any]) -> ComplaintState | None:
+    """The complaint draft kept in the conversation state, if any."""
+    data = dialog.get(FLOW)
+    return ComplaintState.from_json(data) if data else None
+
+
+async def begin(
+    flow: ComplaintFlow, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], source: int | None
+) -> Step:
+    """Start a new complaint draft (replacing an unfinished one)."""
+    step = flow.start(draft_id=secrets.randbelow(2**31))
+    dialog["complaint_source"] = source
+    await _save(uow, respondent, step.state, dialog)
+    return step
+
+
+async def advance(
+    flow: ComplaintFlow,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    state: ComplaintState,
+    event: ComplaintInput,
+    dialog: dict[str, Any],
+) -> tuple[Step, Complaint | None]:
+    """Apply one input; open the ticket when the draft is submitted. Returns the step and the ticket."""
+    step = flow.handle(state, event)
+    opened: Complaint | None = None
+    for effect in step.effects:
+        if isinstance(effect, OpenTicket):
+            opened = await uow.complaints.open_ticket(
+                respondent.id, respondent.language, _new_complaint(effect, dialog.get("complaint_source"))
+            )
+        elif isinstance(effect, DiscardDraft):
+            pass  # nothing was stored for the draft beyond the conversation state below
+    await _save(uow, respondent, step.state, dialog)
+    return step, opened
+
+
+def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
+    return NewComplaint(
+        description=effect.description,
+        category_auto=effect.category_auto,
+        category_confidence=effect.category_confidence,
+        category=effect.category,
+        dimension_auto=effect.dimension_auto,
+        dimension=effect.dimension,
+        severity=effect.severity,
+        wants_contact=effect.wants_contact,
+        phone=effect.phone,
+        attachments=[(a.kind, a.file_id) for a in effect.attachments],
+        keywords=keywords(effect.description) if effect.description else (),
+        source_response_id=source,
+    )
+
+
+async def _save(
+    uow: UnitOfWork, respondent: Respondent, state: ComplaintState, dialog: dict[str, Any]
+) -> None:
+    if state.finished:
+        dialog.pop(FLOW, None)
+        dialog.pop("complaint_source", None)
+    else:
+        dialog[FLOW] = state.to_json()
+    await uow.respondents.save_conversation(respondent.id, None if state.finished else FLOW, dialog)
+
+
+def prompt_markup(
+    prompt: Prompt, state: ComplaintState, language: Language
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A prompt's text (escaped for HTML) and its inline buttons."""
+    text, rows = describe_prompt(prompt, language)
+    keyboard = [
+        [
+            InlineKeyboardButton(
+                text=label, callback_data=ComplaintCb(d=state.draft_id, s=state.step, v=value).pack()
+            )
+            for label, value in row
+        ]
+        for row in rows
+    ]
+    return escape(text), InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+async def send_step(
+    bot: Bot, chat_id: int, step: Step, language: Language, previous_step: str | None
+) -> None:
+    """Show the notice (if any) and the prompt; offer the share-contact keyboard on the phone step."""
+    if step.prompt is None:
+        if step.notice:
+            await bot.send_message(
+                chat_id, escape(t(language, step.notice)), reply_markup=_leaving_phone(previous_step)
+            )
+        return
+    text, markup = prompt_markup(step.prompt, step.state, language)
+    if step.notice:
+        text = f"<i>{escape(t(language, step.notice))}</i>\n\n{text}"
+    if step.prompt.asks_phone and previous_step != "phone":
+        share = ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=t(language, SHARE_CONTACT_LABEL), request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await bot.send_message(chat_id, "📱", reply_markup=share)
+    elif previous_step == "phone" and step.state.step != "phone":
+        await bot.send_message(chat_id, "👌", reply_markup=ReplyKeyboardRemove())
+    await bot.send_message(chat_id, text, reply_markup=markup if markup.inline_keyboard else None)
+
+
+def _leaving_phone(previous_step: str | None) -> ReplyKeyboardRemove | None:
+    return ReplyKeyboardRemove() if previous_step == "phone" else None

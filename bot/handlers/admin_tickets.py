@@ -1,0 +1,342 @@
+"""Admins work tickets: /tickets (filtered, paged), /ticket N, and the buttons under a ticket.
+
+Only users in ADMIN_IDS reach these handlers; everyone else who tries an admin command is told so.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.callbacks import TicketCb, TicketPageCb
+from bot.config import Settings
+from bot.filters import in_flow, is_admin
+from bot.tickets import (
+    category_name,
+    change_status,
+    customer_of,
+    notify_status,
+    status_name,
+    tell_customer,
+    ticket_actions,
+    ticket_view,
+)
+from dialogs.complaint_flow import CATEGORIES
+from dialogs.i18n import Language, t
+from dialogs.tickets import STATUSES, TransitionError, parse_ticket_number, ticket_number
+from storage.complaints import TicketFilter
+from storage.models import Complaint, Respondent
+from storage.unit_of_work import UnitOfWork
+
+PAGE_SIZE = 8
+REPLY_FLOW, RESOLVE_FLOW = "ticket_reply", "ticket_resolve"
+STATUS_ACTIONS = ("acknowledge", "start", "reopen", "close")
+
+
+def parse_filter(args: str | None) -> TicketFilter | None:
+    """'/tickets open process overdue' → a filter; None when a word is not understood."""
+    status: str | None = "open"
+    category: str | None = None
+    overdue = False
+    for word in (args or "").lower().split():
+        if word == "all":
+            status = None
+        elif word == "open" or word in STATUSES:
+            status = word
+        elif word in CATEGORIES:
+            category = word
+        elif word == "overdue":
+            overdue = True
+        else:
+            return None
+    return TicketFilter(status=status, category=category, overdue_only=overdue)
+
+
+async def tickets_command(
+    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+) -> None:
+    """/tickets [status] [category] [overdue]."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    wanted = parse_filter(command.args)
+    if wanted is None:
+        await message.answer(escape(t(language, "admin_tickets_usage")))
+        return
+    text, markup = await _page(uow, settings, wanted, 0, language)
+    await uow.commit()
+    await message.answer(text, reply_markup=markup)
+
+
+async def tickets_page(
+    query: CallbackQuery,
+    callback_data: TicketPageCb,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    settings: Settings,
+) -> None:
+    """The ◀ ▶ buttons under /tickets."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    wanted = TicketFilter(callback_data.status or None, callback_data.category or None, callback_data.overdue)
+    text, markup = await _page(uow, settings, wanted, callback_data.page, language)
+    await uow.commit()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def _page(
+    uow: UnitOfWork, settings: Settings, wanted: TicketFilter, page: int, language: Language
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    now = datetime.now(UTC)
+    tickets, total = await uow.complaints.page(
+        wanted, settings.slas(), now, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    overdue_ids = {c.id for c in await uow.complaints.overdue(settings.slas(), now)}
+    label = _filter_label(wanted, language)
+    if total == 0:
+        return escape(t(language, "admin_tickets_empty", filter=label)), None
+    pages = math.ceil(total / PAGE_SIZE)
+    lines = [
+        t(
+            language,
+            "admin_tickets_title",
+            filter=label,
+            total=str(total),
+            page=str(page + 1),
+            pages=str(pages),
+        )
+    ]
+    lines += [_line(c, c.id in overdue_ids, language) for c in tickets]
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=ticket_number(c.id), callback_data=TicketCb(action="view", id=c.id).pack()
+            )
+        ]
+        for c in tickets
+    ]
+    navigation = []
+    for target, key in ((page - 1, "admin_btn_prev"), (page + 1, "admin_btn_next")):
+        if 0 <= target < pages:
+            data = TicketPageCb(
+                status=wanted.status or "",
+                category=wanted.category or "",
+                overdue=wanted.overdue_only,
+                page=target,
+            )
+            navigation.append(InlineKeyboardButton(text=t(language, key), callback_data=data.pack()))
+    if navigation:
+        rows.append(navigation)
+    return escape("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _line(complaint: Complaint, overdue: bool, language: Language) -> str:
+    return t(
+        language,
+        "admin_ticket_line",
+        ticket=ticket_number(complaint.id),
+        status=status_name(complaint.status, language),
+        category=category_name(complaint.category, language),
+        severity=t(language, f"complaint_severity_{complaint.severity}"),
+        overdue=t(language, "admin_overdue_mark") if overdue else "",
+    )
+
+
+def _filter_label(wanted: TicketFilter, language: Language) -> str:
+    parts = [
+        t(language, "admin_filter_all")
+        if wanted.status is None
+        else t(language, "admin_filter_open")
+        if wanted.status == "open"
+        else status_name(wanted.status, language)
+    ]
+    if wanted.category:
+        parts.append(category_name(wanted.category, language))
+    if wanted.overdue_only:
+        parts.append(t(language, "admin_filter_overdue"))
+    return " · ".join(parts)
+
+
+async def ticket_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    settings: Settings,
+) -> None:
+    """/ticket N: the full thread with action buttons."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    number = parse_ticket_number(command.args or "")
+    if number is None:
+        await message.answer(escape(t(language, "admin_ticket_usage")))
+        return
+    await _show(bot, message.chat.id, uow, number, language, settings)
+
+
+async def _show(
+    bot: Bot, chat_id: int, uow: UnitOfWork, number: int, language: Language, settings: Settings
+) -> None:
+    complaint = await uow.complaints.get(number)
+    if complaint is None:
+        await uow.commit()
+        await bot.send_message(
+            chat_id, escape(t(language, "admin_ticket_not_found", ticket=ticket_number(number)))
+        )
+        return
+    events = await uow.complaints.events(complaint.id)
+    attachments = await uow.complaints.attachments(complaint.id)
+    await uow.commit()
+    text = ticket_view(complaint, events, len(attachments), language, settings.timezone)
+    await bot.send_message(chat_id, text[:4096], reply_markup=ticket_actions(complaint.id, language))
+
+
+async def ticket_button(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    settings: Settings,
+) -> None:
+    """A button under a ticket (or a ticket number in the /tickets list)."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    admin_id = query.from_user.id
+    if callback_data.action == "view":
+        await query.answer()
+        await _show(bot, admin_id, uow, callback_data.id, language, settings)
+        return
+    complaint = await uow.complaints.get(callback_data.id, for_update=True)
+    if complaint is None:
+        await query.answer(t(language, "admin_ticket_not_found", ticket=ticket_number(callback_data.id)))
+        return
+    number = ticket_number(complaint.id)
+    if callback_data.action in (REPLY_FLOW.removeprefix("ticket_"), RESOLVE_FLOW.removeprefix("ticket_")):
+        flow = f"ticket_{callback_data.action}"
+        dialog["ticket_action"] = {"id": complaint.id}
+        await uow.respondents.save_conversation(respondent.id, flow, dialog)
+        await uow.commit()
+        await query.answer()
+        await bot.send_message(
+            admin_id, escape(t(language, f"admin_{callback_data.action}_prompt", ticket=number))
+        )
+        return
+    if callback_data.action == "attachments":
+        files = await uow.complaints.attachments(complaint.id)
+        await uow.commit()
+        await query.answer()
+        for attachment in files:
+            await _send_file(bot, admin_id, attachment.kind, attachment.file_id)
+        return
+    if callback_data.action == "assign_me":
+        await uow.complaints.assign(complaint, admin_id, by=admin_id)
+        await uow.commit()
+        await query.answer(t(language, "admin_assigned", ticket=number, assignee=str(admin_id)))
+        return
+    if callback_data.action not in STATUS_ACTIONS:
+        await query.answer()
+        return
+    try:
+        await change_status(uow, complaint, callback_data.action, settings, actor_id=admin_id, admin=True)  # type: ignore[arg-type]
+    except TransitionError as error:
+        await query.answer(t(language, error.key, **error.values), show_alert=True)
+        return
+    customer = await customer_of(uow, complaint)
+    await uow.commit()
+    await query.answer(
+        t(language, "admin_done", ticket=number, status=status_name(complaint.status, language))
+    )
+    if not await notify_status(bot, customer, complaint, None):
+        await bot.send_message(admin_id, escape(t(language, "admin_customer_unreachable", ticket=number)))
+
+
+async def _send_file(bot: Bot, chat_id: int, kind: str, file_id: str) -> None:
+    if kind == "photo":
+        await bot.send_photo(chat_id, file_id)
+    elif kind == "voice":
+        await bot.send_voice(chat_id, file_id)
+    elif kind == "video":
+        await bot.send_video(chat_id, file_id)
+    else:
+        await bot.send_document(chat_id, file_id)
+
+
+async def admin_text(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    flow: str | None,
+    dialog: dict[str, Any],
+    settings: Settings,
+) -> None:
+    """The reply or resolution note an admin was asked to type."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(escape(t(language, "type_your_answer")))
+        return
+    complaint = await uow.complaints.get(int(dialog.get("ticket_action", {}).get("id", 0)), for_update=True)
+    dialog.pop("ticket_action", None)
+    await uow.respondents.save_conversation(respondent.id, None, dialog)
+    if complaint is None:
+        await uow.commit()
+        return
+    number = ticket_number(complaint.id)
+    customer = await customer_of(uow, complaint)
+    if flow == RESOLVE_FLOW:
+        note = None if text == "/skip" else text
+        try:
+            await change_status(
+                uow, complaint, "resolve", settings, actor_id=message.chat.id, admin=True, note=note
+            )
+        except TransitionError as error:
+            await uow.commit()
+            await message.answer(escape(t(language, error.key, **error.values)))
+            return
+        await uow.commit()
+        delivered = await notify_status(bot, customer, complaint, note)
+        await message.answer(
+            escape(t(language, "admin_done", ticket=number, status=status_name(complaint.status, language)))
+        )
+    else:
+        await uow.complaints.record(
+            complaint, actor_role="admin", actor_id=message.chat.id, action="reply", note=text
+        )
+        await uow.commit()
+        customer_language: Language = customer.language  # type: ignore[assignment]
+        reply = t(customer_language, "ticket_reply_to_customer", ticket=number, text=text)
+        delivered = await tell_customer(bot, customer, escape(reply))
+        await message.answer(escape(t(language, "admin_reply_sent", ticket=number)))
+    if not delivered:
+        await message.answer(escape(t(language, "admin_customer_unreachable", ticket=number)))
+
+
+async def admin_only(event: Message | CallbackQuery, respondent: Respondent) -> None:
+    """Anyone not in ADMIN_IDS who tries an admin command or button."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    if isinstance(event, CallbackQuery):
+        await event.answer(t(language, "admin_only"), show_alert=True)
+    else:
+        await event.answer(escape(t(language, "admin_only")))
+
+
+def create_router() -> Router:
+    """Admin ticket handlers (guarded by ADMIN_IDS), then the refusal for everyone else."""
+    router = Router(name="admin_tickets")
+    router.message.register(tickets_command, Command("tickets"), is_admin)
+    router.message.register(ticket_command, Command("ticket"), is_admin)
+    router.callback_query.register(tickets_page, TicketPageCb.filter(), is_admin)
+    router.callback_query.register(ticket_button, TicketCb.filter(), is_admin)
+    router.message.register(admin_text, in_flow(REPLY_FLOW), is_admin)
+    router.message.register(admin_text, in_flow(RESOLVE_FLOW), is_admin)
+    router.message.register(admin_only, Command("tickets", "ticket", "digest", "export", "subscribe"))
+    router.callback_query.register(admin_only, TicketCb.filter())
+    router.callback_query.register(admin_only, TicketPageCb.filter())
+    return router

@@ -1,0 +1,193 @@
+"""The customer's complaint conversation: /complain, the menu button, messages and buttons of a draft."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import ComplaintCb, MenuCb
+from bot.complaints import FLOW, advance, begin, draft_of, send_step
+from bot.config import Settings
+from bot.filters import in_flow, message_kind
+from bot.metrics import Metrics
+from bot.tickets import category_name, dimension_name, tell_admins
+from dialogs.complaint_flow import (
+    ATTACHMENT_KINDS,
+    Cancel,
+    ComplaintFlow,
+    ComplaintInput,
+    Contact,
+    Done,
+    Media,
+    Press,
+    Text,
+    excerpt,
+)
+from dialogs.i18n import Language, t
+from dialogs.tickets import promised_hours, ticket_number
+from storage.models import Complaint, Respondent
+from storage.unit_of_work import UnitOfWork
+
+
+async def complain_command(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    complaint_flow: ComplaintFlow,
+) -> None:
+    """/complain: start describing what happened."""
+    await _start(bot, message.chat.id, uow, respondent, dialog, complaint_flow, source=None)
+
+
+async def complain_button(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    complaint_flow: ComplaintFlow,
+) -> None:
+    """The menu's complaint button (also offered after a survey with low ratings)."""
+    await query.answer()
+    source = dialog.get("survey", {}).get("response_id")
+    await _start(bot, query.from_user.id, uow, respondent, dialog, complaint_flow, source=source)
+
+
+async def _start(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    flow: ComplaintFlow,
+    source: int | None,
+) -> None:
+    language: Language = respondent.language  # type: ignore[assignment]
+    step = await begin(flow, uow, respondent, dialog, source)
+    await uow.commit()
+    await send_step(bot, chat_id, step, language, previous_step=None)
+
+
+async def complaint_message(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    complaint_flow: ComplaintFlow,
+    settings: Settings,
+    metrics: Metrics,
+) -> None:
+    """Text, photos, voice notes or a shared contact while a complaint draft is open."""
+    event = _event_of(message)
+    await _advance(bot, message.chat.id, uow, respondent, dialog, complaint_flow, settings, metrics, event)
+
+
+async def complaint_button(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    complaint_flow: ComplaintFlow,
+    settings: Settings,
+    metrics: Metrics,
+) -> None:
+    """A button of the complaint conversation; buttons of an older draft or step change nothing."""
+    language: Language = respondent.language  # type: ignore[assignment]
+    draft = draft_of(dialog)
+    if draft is None or draft.draft_id != callback_data.d or draft.step != callback_data.s:
+        await query.answer(t(language, "complaint_old_button"))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    event: ComplaintInput = Press(callback_data.s, callback_data.v)
+    if callback_data.v == "done":
+        event = Done()
+    elif callback_data.v == "cancel":
+        event = Cancel()
+    await _advance(bot, query.from_user.id, uow, respondent, dialog, complaint_flow, settings, metrics, event)
+
+
+async def _advance(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    flow: ComplaintFlow,
+    settings: Settings,
+    metrics: Metrics,
+    event: ComplaintInput,
+) -> None:
+    language: Language = respondent.language  # type: ignore[assignment]
+    draft = draft_of(dialog)
+    if draft is None:
+        return
+    step, opened = await advance(flow, uow, respondent, draft, event, dialog)
+    await uow.commit()
+    if opened is None:
+        await send_step(bot, chat_id, step, language, previous_step=draft.step)
+        return
+    metrics.complaints.inc()
+    hours = promised_hours(opened.severity, settings.slas())
+    number = ticket_number(opened.id)
+    await send_step(bot, chat_id, step, language, previous_step=draft.step)
+    await bot.send_message(
+        chat_id, escape(t(language, "complaint_submitted", ticket=number, hours=str(hours)))
+    )
+    await _alert_admins(bot, uow, settings, opened)
+
+
+async def _alert_admins(bot: Bot, uow: UnitOfWork, settings: Settings, complaint: Complaint) -> None:
+    """A severe complaint reaches every admin at once; the others wait in /tickets."""
+    if complaint.severity != "high":
+        return
+    language: Language = settings.default_language
+    await tell_admins(
+        bot,
+        uow,
+        settings,
+        "admin_new_severe",
+        markup_for=complaint.id,
+        ticket=ticket_number(complaint.id),
+        category=category_name(complaint.category, language),
+        dimension=dimension_name(complaint.dimension, language),
+        excerpt=excerpt(complaint.description, 300),
+    )
+
+
+def _event_of(message: Message) -> ComplaintInput:
+    kind = message_kind(message)
+    if kind == "text":
+        return Text(message.text or "")
+    if kind == "contact" and message.contact is not None:
+        return Contact(message.contact.phone_number)
+    if kind in ATTACHMENT_KINDS:
+        return Media(kind, _file_id(message, kind), caption=message.caption or "")
+    return Media(kind, "", caption="")  # unsupported kinds get the flow's kind re-prompt
+
+
+def _file_id(message: Message, kind: str) -> str:
+    if kind == "photo" and message.photo:
+        return message.photo[-1].file_id
+    media = getattr(message, kind, None)
+    return str(getattr(media, "file_id", ""))
+
+
+def create_router() -> Router:
+    """The complaint handlers, as a new Router (one per Dispatcher)."""
+    router = Router(name="complaint")
+    router.message.register(complain_command, Command("complain"))
+    router.callback_query.register(complain_button, MenuCb.filter(F.action == "complain"))
+    router.callback_query.register(complaint_button, ComplaintCb.filter())
+    router.message.register(complaint_message, in_flow(FLOW))
+    return router

@@ -1,0 +1,131 @@
+"""A customer files a complaint in conversation; an admin works it as a ticket; the customer follows it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.emulator.customer import Customer
+from bot.emulator.emulator import BotAPIEmulator
+from storage.database import session_factory
+from storage.models import Complaint, ComplaintAttachment, TicketEvent
+from tests.support.botapp import ADMIN_ID, RunningBot
+
+PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
+PART_2 = "排了一个多小时的队。工作人员态度还很冷淡，问什么都不耐烦。"
+
+
+async def press_and_wait(customer: Customer, label: str, expected: str) -> None:
+    await customer.press(label)
+    await customer.wait_for(lambda: expected in customer.last_text, what=expected)
+
+
+async def file_complaint(customer: Customer) -> str:
+    """The Chinese complaint of the story: three messages with a photo, category corrected, phone given."""
+    await customer.send("/complain")
+    assert "请告诉我们发生了什么" in customer.last_text
+    await customer.send(PART_1)
+    assert "收到" in customer.last_text and "✅ 说完了" in customer.buttons
+    await customer.send_photo()
+    await customer.send(PART_2)
+    await press_and_wait(customer, "✅ 说完了", "人员素质")  # the classifier's proposal
+    assert "👍 对，就是这个" in customer.buttons
+    await press_and_wait(customer, "🏢 资源配置（人手、设施、网点）", "影响的是服务的")
+    await press_and_wait(customer, "👍 对，就是这个", "影响有多大")
+    await press_and_wait(customer, "严重：造成了损失或危险", "需要我们的工作人员联系您吗")
+    await press_and_wait(customer, "📞 需要联系我", "请发送您的手机号码")
+    await customer.send("138 1234")
+    assert "号码好像不太对" in customer.last_text
+    await customer.send("138 1234 5678")
+    await customer.wait_for(lambda: "请核对您的投诉内容" in customer.last_text, what="summary")
+    summary = customer.last_text
+    assert (
+        "资源配置" in summary and "严重" in summary and "138****5678" in summary and "附件：1 个" in summary
+    )
+    await press_and_wait(customer, "📨 提交", "投诉已提交")
+    confirmation = customer.last_text
+    assert "工单号：TJ-" in confirmation and "1 小时内回复您" in confirmation
+    return confirmation.split("工单号：")[1].split()[0]
+
+
+async def test_complaint_from_chat_to_resolution(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    admin = emulator.customer(ADMIN_ID, first_name="管理员")
+    await admin.send("/start")
+    customer = emulator.customer(4001, first_name="李女士")
+    ticket = await file_complaint(customer)
+
+    # a severe complaint reaches the admin at once
+    await admin.wait_for(lambda: "新的严重投诉" in admin.last_text, what="severe alert")
+    assert ticket in admin.last_text and "138" not in admin.last_text
+
+    await admin.send("/tickets")
+    assert ticket in admin.last_text and "严重" in admin.last_text
+    await admin.press(ticket)
+    await admin.wait_for(lambda: f"🎫 {ticket}" in admin.last_text, what="ticket view")
+    view = admin.last_text
+    assert PART_1 in view and "+8613812345678" in view and "自动判断：人员素质" in view
+
+    await admin.press("✅ 受理")
+    await customer.wait_for(lambda: "有新进展：处理中" in customer.last_text, what="in progress")
+
+    await admin.press("💬 回复客户", message=admin.keyboard_message)
+    await admin.wait_for(lambda: "请输入要发给客户的回复" in admin.last_text, what="reply prompt")
+    await admin.send("您好，我们周末起增开两个窗口，给您带来不便非常抱歉。")
+    await customer.wait_for(lambda: "工作人员回复" in customer.last_text, what="reply")
+    assert "增开两个窗口" in customer.last_text
+
+    await admin.press(
+        "✔️ 标记已解决", message=[m for m in admin.messages if m.buttons and ticket in m.shown_text][-1]
+    )
+    await admin.wait_for(lambda: "解决说明" in admin.last_text, what="resolve prompt")
+    await admin.send("已增派人手，排队时间已缩短到 15 分钟以内。")
+    await customer.wait_for(lambda: "有新进展：已解决" in customer.last_text, what="resolved")
+    assert "15 分钟以内" in customer.last_text and "5 ⭐" in customer.buttons
+
+    await customer.press("5 ⭐")
+    await customer.wait_for(lambda: "谢谢您的评价" in customer.last_text, what="rated")
+    await customer.send("/mytickets")
+    assert ticket in customer.last_text and "已解决" in customer.last_text
+
+    async with session_factory(db)() as session:
+        complaint = (await session.scalars(select(Complaint))).one()
+        assert (complaint.category_auto, complaint.category) == ("personnel", "resources")
+        assert complaint.description == f"{PART_1}\n{PART_2}" or PART_2 in complaint.description
+        assert complaint.severity == "high" and complaint.phone == "+8613812345678"
+        assert complaint.status == "resolved" and complaint.resolution_rating == 5
+        assert complaint.first_response_at is not None and complaint.resolved_at is not None
+        assert complaint.keywords, "keywords are stored for hot-spot tracking"
+        kinds = (await session.scalars(select(ComplaintAttachment.kind))).all()
+        assert kinds == ["photo"]
+        events = (
+            await session.execute(select(TicketEvent.action, TicketEvent.to_status).order_by(TicketEvent.id))
+        ).all()
+        assert [tuple(e) for e in events] == [
+            ("open", "received"),
+            ("acknowledge", "in_progress"),
+            ("reply", None),
+            ("resolve", "resolved"),
+            ("rate", None),
+        ]
+
+
+async def test_a_non_admin_is_refused_admin_commands(tingjian: RunningBot, emulator: BotAPIEmulator) -> None:
+    customer = emulator.customer(4002)
+    for command in ("/tickets", "/ticket 1", "/digest"):
+        await customer.send(command)
+        assert "仅限管理员" in customer.last_text
+
+
+async def test_cancelling_a_complaint_stores_nothing(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    customer = emulator.customer(4003)
+    await customer.send("/complain")
+    await customer.send("网上预约系统一直打不开")
+    await press_and_wait(customer, "✖️ 取消投诉", "已取消")
+    async with session_factory(db)() as session:
+        assert (await session.scalars(select(Complaint))).all() == []
+    await customer.send("随便")
+    assert "没有理解" in customer.last_text
