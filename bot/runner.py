@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.sla_watch import watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.database import create_engine, session_factory
 from storage.embedded import embedded_database_url
@@ -84,7 +85,11 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             await asyncio.to_thread(init_text_analysis, settings)
             metrics = Metrics()
             dispatcher = build_dispatcher(settings, engine, metrics=metrics)
-            yield Runtime(settings, engine, bot, dispatcher, metrics)
+            watcher = asyncio.create_task(watch_sla(bot, engine, settings))
+            try:
+                yield Runtime(settings, engine, bot, dispatcher, metrics)
+            finally:
+                watcher.cancel()
         finally:
             await engine.dispose()
     finally:
