@@ -100,6 +100,13 @@ def main_menu(language: Language) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def complaint_offer(language: Language) -> InlineKeyboardMarkup:
+    """The complaint button offered after low ratings."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t(language, "btn_complain"), callback_data=MenuCb(action="complain"))
+    return builder.as_markup()
+
+
 def resume_keyboard(language: Language, response_id: int) -> InlineKeyboardMarkup:
     """Continue the unfinished survey or start over."""
     builder = InlineKeyboardBuilder()

@@ -30,6 +30,7 @@ from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
 FLOW = "survey"
+LOW_SCORE = 2  # a rating this low at the end of a survey brings the offer to file a complaint
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,7 @@ async def send_finish(bot: Bot, chat_id: int, active: ActiveSurvey, language: La
     """The thank-you message with the summary of answers."""
     answered = summary(active.stored.survey, active.state)
     await bot.send_message(chat_id, render.summary_text(active.stored.survey, answered, language))
+    if any(q.role in ("item", "overall") and isinstance(a, int) and a <= LOW_SCORE for q, a in answered):
+        await bot.send_message(
+            chat_id, t(language, "survey_low_offer"), reply_markup=render.complaint_offer(language)
+        )

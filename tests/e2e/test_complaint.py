@@ -129,3 +129,31 @@ async def test_cancelling_a_complaint_stores_nothing(
         assert (await session.scalars(select(Complaint))).all() == []
     await customer.send("随便")
     assert "没有理解" in customer.last_text
+
+
+async def test_low_ratings_end_with_an_offer_to_complain_linked_to_the_response(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    from tests.support.survey_steps import answer, start_survey
+
+    customer = emulator.customer(4004)
+    await start_survey(customer)
+    for _ in range(16):
+        await answer(customer, 1 if customer.buttons[0].startswith("1 ·") else 0)
+    await customer.press("跳过 »")
+    await customer.wait_for(lambda: "📣 投诉 / 反馈问题" in customer.buttons, what="complaint offer")
+    await customer.press("📣 投诉 / 反馈问题")
+    await customer.wait_for(lambda: "请告诉我们发生了什么" in customer.last_text, what="complaint start")
+    await customer.send("营业厅的自助机坏了三天都没人修，每次去都只能排人工窗口。")
+    await press_and_wait(customer, "✅ 说完了", "问题")
+    async with session_factory(db)() as session:
+        from storage.models import Response
+
+        response_id = (await session.scalars(select(Response.id))).one()
+    for label in ("👍 对，就是这个", "👍 对，就是这个", "轻微：有点不方便", "不用了", "📨 提交"):
+        await customer.wait_for(lambda label=label: label in customer.buttons, what=label)
+        await customer.press(label)
+    await customer.wait_for(lambda: "投诉已提交" in customer.last_text, what="submitted")
+    async with session_factory(db)() as session:
+        complaint = (await session.scalars(select(Complaint))).one()
+        assert complaint.source_response_id == response_id
