@@ -234,3 +234,28 @@ class SlaBreach(Base):
     )
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     reported_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class DigestDelivery(Base):
+    """One digest (or alert) for one admin and period: claimed before sending, marked sent after.
+
+    The primary key makes "twice" impossible; the status lets a restart finish what a crash left.
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (CheckConstraint("status IN ('sending', 'sent')", name="status"),)
+    admin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    claimed_at: Mapped[datetime] = mapped_column(server_default=_now())
+    sent_at: Mapped[datetime | None]
+
+
+class AdminSubscription(Base):
+    """An admin's own digest frequency (absent: the configured default)."""
+
+    __tablename__ = "admin_subscriptions"
+    admin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    frequency: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(server_default=_now(), onupdate=_now())
