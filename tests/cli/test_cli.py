@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialogs.survey_loader import default_survey_path
 from storage.database import session_factory
 from storage.models import SurveyRow, SurveyVersion
+from tests.playground.process import playground_process
 
 
 def tingjian(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -59,10 +61,17 @@ def test_malformed_settings_stop_start_up_with_one_line_each() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_run_without_a_token_says_how_to_get_one(database_url: str) -> None:
-    result = tingjian("run", DATABASE_URL=database_url)
-    assert result.returncode == 2
-    assert "BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
+def test_run_without_a_token_opens_the_playground_and_says_how_to_get_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    with playground_process(tmp_path, "run", "--port", "0", DATABASE_URL=database_url) as playground:
+        line = playground.first_line
+        assert line.startswith("No BOT_TOKEN is set") and "local playground" in line
+        assert playground.url in line and "@BotFather" in line and "BOT_TOKEN=<token>" in line
+        with urllib.request.urlopen(playground.url, timeout=10) as page:
+            assert page.status == 200 and "听见" in page.read().decode()
+        assert playground.process.poll() is None
+    assert playground.process.returncode == 0  # Ctrl+C stops it cleanly
 
 
 def test_run_refuses_a_database_that_is_behind(pg_server: str) -> None:

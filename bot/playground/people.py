@@ -1,0 +1,69 @@
+"""Who is in the playground: one fixed admin and customers created on demand from the page."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from bot.emulator import BotAPIEmulator
+
+ADMIN_ID = 900000
+FIRST_CUSTOMER_ID = 100001
+
+PageLanguage = Literal["zh", "en"]
+Role = Literal["admin", "customer"]
+# What a Chinese or English Telegram client reports as the user's language.
+TELEGRAM_LANGUAGE: dict[PageLanguage, str] = {"zh": "zh-hans", "en": "en"}
+CUSTOMER_NAME: dict[PageLanguage, str] = {"zh": "顾客 {n}", "en": "Customer {n}"}
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Telegram user the page can act as."""
+
+    chat_id: int
+    name: str
+    language: PageLanguage
+    role: Role
+
+    def view(self) -> dict[str, Any]:
+        """The person as the page's JSON."""
+        return asdict(self)
+
+
+class People:
+    """The admin and the customers, each a Telegram user (with a private chat) in the emulator."""
+
+    def __init__(self, emulator: BotAPIEmulator) -> None:
+        self._emulator = emulator
+        self._people: dict[int, Person] = {}
+        self._customer_numbers = itertools.count(1)
+
+    def add_admin(self) -> Person:
+        """The playground's admin (the caller adds ADMIN_ID to the bot's ADMIN_IDS)."""
+        return self._add(Person(ADMIN_ID, "管理员", "zh", "admin"), username="tingjian_admin")
+
+    def add_customer(self, language: PageLanguage = "zh") -> Person:
+        """A new customer: 顾客 N in Chinese, Customer N in English."""
+        number = next(self._customer_numbers)
+        name = CUSTOMER_NAME[language].format(n=number)
+        return self._add(Person(FIRST_CUSTOMER_ID + number - 1, name, language, "customer"))
+
+    def _add(self, person: Person, username: str | None = None) -> Person:
+        self._emulator.user(
+            person.chat_id,
+            first_name=person.name,
+            language_code=TELEGRAM_LANGUAGE[person.language],
+            username=username,
+        )
+        self._people[person.chat_id] = person
+        return person
+
+    def get(self, chat_id: int) -> Person | None:
+        """The person with this chat, if the playground created it."""
+        return self._people.get(chat_id)
+
+    def all(self) -> list[Person]:
+        """Everyone, the admin first, then customers in the order they were created."""
+        return sorted(self._people.values(), key=lambda p: (p.role != "admin", p.chat_id))
