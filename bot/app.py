@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.handlers import admin_tickets, complaint, fallback, menu, my_tickets, survey
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from bot.telegram_retry import RetryAfterMiddleware
 from dialogs.i18n import LANGUAGES, t
 
 
@@ -28,6 +29,7 @@ def build_bot(settings: Settings) -> Bot:
             "(or try everything locally with `tingjian playground`)"
         )
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session.middleware(RetryAfterMiddleware())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

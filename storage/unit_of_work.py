@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.complaints import ComplaintRepository
+from storage.digests import DigestRepository
 from storage.respondents import RespondentRepository
 from storage.responses import ResponseRepository
 from storage.surveys import StoredSurvey, SurveyRepository
@@ -19,6 +20,7 @@ class UnitOfWork:
         self.respondents = RespondentRepository(session)
         self.responses = ResponseRepository(session)
         self.complaints = ComplaintRepository(session)
+        self.digests = DigestRepository(session)
         self.committed = False
 
     async def commit(self) -> None:
