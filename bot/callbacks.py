@@ -60,3 +60,9 @@ class CustomerTicketCb(CallbackData, prefix="ct"):
     action: str  # rate | reopen
     id: int
     v: int = 0
+
+
+class SubscribeCb(CallbackData, prefix="sub"):
+    """An admin's digest frequency choice."""
+
+    frequency: str

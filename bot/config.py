@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     sla_first_response_hours: dict[SeverityKey, float] = {"high": 1, "medium": 4, "low": 24}
     sla_resolution_hours: dict[SeverityKey, float] = {"high": 24, "medium": 72, "low": 168}
     reopen_window_days: int = Field(default=7, ge=0)
+    # Digests: how often admins get one by default, and when (local time in TIMEZONE).
+    digest_frequency: Literal["daily", "weekly", "monthly", "off"] = "weekly"
+    digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    digest_weekday: int = Field(default=0, ge=0, le=6, description="weekly digests: 0 = Monday")
+    digest_monthday: int = Field(default=1, ge=1, le=28, description="monthly digests: day of the month")
+    digest_check_seconds: float = Field(default=60, gt=0)
+    alert_margin: float = Field(default=0.3, gt=0, description="points on the 1–5 scale below baseline")
+    complaint_spike_factor: float = Field(default=2.0, gt=1)
+    complaint_spike_minimum: int = Field(default=5, ge=1)
     sla_check_seconds: float = Field(default=60, gt=0)
     # Webhook mode (`tingjian run --webhook`): Telegram posts updates to WEBHOOK_URL.
     webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts to")

@@ -13,7 +13,7 @@ from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
-from tests.support.botapp import ADMIN_ID, RunningBot, test_settings
+from tests.support.botapp import ADMIN_ID, RunningBot, bot_settings
 
 
 async def open_ticket(engine: AsyncEngine, severity: str, created_at: datetime) -> int:
@@ -36,7 +36,7 @@ async def test_breaches_are_reported_once_per_ticket_and_kind(
 ) -> None:
     admin = emulator.customer(ADMIN_ID)
     await admin.send("/start")
-    settings = test_settings(emulator)
+    settings = bot_settings(emulator)
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     late = await open_ticket(db, "high", now - timedelta(hours=2))  # first response was due after 1 h
     await open_ticket(db, "low", now - timedelta(hours=1))  # low: 24 h to respond, not late

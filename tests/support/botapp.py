@@ -29,7 +29,7 @@ class RunningBot:
     task: asyncio.Task[None]
 
 
-def test_settings(emulator: BotAPIEmulator, **overrides: Any) -> Settings:
+def bot_settings(emulator: BotAPIEmulator, **overrides: Any) -> Settings:
     """Settings pointing the bot at the emulator (the database engine is passed in directly)."""
     values: dict[str, Any] = {
         "bot_token": DEFAULT_TOKEN,
@@ -45,7 +45,7 @@ async def running_bot(
     engine: AsyncEngine, emulator: BotAPIEmulator, **overrides: Any
 ) -> AsyncIterator[RunningBot]:
     """Start the bot with long polling; stop it (like a process exit) when the block ends."""
-    settings = test_settings(emulator, **overrides)
+    settings = bot_settings(emulator, **overrides)
     await load_default_survey(engine)
     bot = build_bot(settings)
     dispatcher = build_dispatcher(settings, engine)
@@ -84,7 +84,7 @@ async def running_webhook_bot(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await probe.cleanup()
     base = f"http://127.0.0.1:{port}"
-    settings = test_settings(
+    settings = bot_settings(
         emulator, webhook_url=f"{base}/telegram/webhook", webhook_secret=secret, **overrides
     )
     bot = build_bot(settings)
