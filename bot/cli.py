@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.report_commands import add_report_commands
 from storage.migrate import DatabaseBehind
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     survey_load = survey.add_parser("load", help="validate a survey YAML file and store it as a new version")
     survey_load.add_argument("file", type=Path)
     survey_load.set_defaults(handler=_survey_load)
+    add_report_commands(commands)
     return parser
 
 
