@@ -220,6 +220,7 @@ function openChat(chatId, { split = false } = {}) {
     pane.elements.clear();
     pane.signatures.clear();
     pane.root.querySelector(".messages").replaceChildren();
+    pane.stick = true;
     setupPaneHeader(pane);
     focusPane(pane);
   }
@@ -228,7 +229,15 @@ function openChat(chatId, { split = false } = {}) {
 
 function createPane(chatId) {
   const root = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
-  const pane = { chatId, root, elements: new Map(), signatures: new Map() };
+  // `stick`: the window shows the newest message, so it keeps doing so when messages arrive or it resizes.
+  const pane = { chatId, root, elements: new Map(), signatures: new Map(), stick: true };
+  const box = root.querySelector(".messages");
+  box.addEventListener("scroll", () => {
+    pane.stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  });
+  new ResizeObserver(() => {
+    if (pane.stick) box.scrollTop = box.scrollHeight;
+  }).observe(box);
   root.addEventListener("mousedown", () => focusPane(pane));
   root.querySelector(".pane-close").addEventListener("click", (event) => {
     event.stopPropagation();
@@ -285,7 +294,6 @@ async function loadPane(pane) {
 
 function renderMessages(pane, views) {
   const box = pane.root.querySelector(".messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const wanted = [];
   for (const view of views) {
     if (view.deleted) continue; // deleted messages disappear, as in Telegram
@@ -307,7 +315,7 @@ function renderMessages(pane, views) {
     if (box.children[index] !== node) box.insertBefore(node, box.children[index] || null);
   });
   while (box.children.length > wanted.length) box.lastElementChild.remove();
-  if (atBottom) box.scrollTop = box.scrollHeight;
+  if (pane.stick) box.scrollTop = box.scrollHeight;
 }
 
 function messageElement(pane, view) {
@@ -321,9 +329,7 @@ function messageElement(pane, view) {
     image.alt = kind === "photo" ? "图片" : "贴纸";
     image.addEventListener("load", () => {
       const box = pane.root.querySelector(".messages");
-      if (box.scrollHeight - box.scrollTop - box.clientHeight < image.height + 120) {
-        box.scrollTop = box.scrollHeight;
-      }
+      if (pane.stick) box.scrollTop = box.scrollHeight;
     });
     image.addEventListener("click", () => openLightbox(view.file.url));
     bubble.append(image);
@@ -402,6 +408,7 @@ function openLightbox(url) {
 
 // --- acting as the user ----------------------------------------------------------------------
 async function act(pane, action) {
+  pane.stick = true; // what the user just did should be in view
   try {
     const result = await action();
     pane.root.querySelector(".start-box").hidden = true;

@@ -1,0 +1,124 @@
+"""The playground page in headless Chromium: a survey by clicks, a complaint worked by the admin view.
+
+Leaves test-artifacts/playground-chat.png (customer and admin side by side) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.playground import ADMIN_ID
+from tests.playground.chat_page import ChatPage
+from tests.playground.process import Playground
+from tests.support.survey_steps import THANKS_ZH, responses_of, stored_answers
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CUSTOMER = 100001  # 顾客 1, created with the playground
+QUESTIONS = 16
+PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
+PART_2 = "排了一个多小时的队。工作人员态度还很冷淡，问什么都不耐烦。"
+RESOLUTION = "已增派人手，排队时间已缩短到 15 分钟以内。"
+
+
+def queue_photo(path: Path) -> Path:
+    """A picture of a long queue in front of one open counter (drawn, so it is a real PNG)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 220), "#f3efe6")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 120, 90), fill="#3390ec")  # the one open counter
+    draw.rectangle((140, 20, 240, 90), fill="#9aa0a6")
+    draw.rectangle((260, 20, 340, 90), fill="#9aa0a6")
+    for n in range(9):
+        draw.ellipse((50 + n * 32, 120, 74 + n * 32, 144), fill="#e07b39")
+        draw.rectangle((54 + n * 32, 146, 70 + n * 32, 190), fill="#e07b39")
+    image.save(path, "PNG")
+    return path
+
+
+def answer_survey_by_clicking(page: ChatPage) -> None:
+    """Start from the empty chat and answer every question with option 4 (9 on the 0–10 scale)."""
+    page.click_start(CUSTOMER)
+    page.press(CUSTOMER, "📝 参加满意度调查")
+    for number in range(1, QUESTIONS + 1):
+        progress = f"第 {number}/{QUESTIONS} 题"
+        page.until(lambda _, p=progress: p in page.latest_keyboard_text(CUSTOMER), progress)
+        four = [label for label in page.button_labels(CUSTOMER) if label.startswith("4 · ")]
+        page.press(CUSTOMER, four[-1] if four else "9")
+        page.until(lambda _, p=progress: p not in page.latest_keyboard_text(CUSTOMER), f"{progress} answered")
+    page.wait_for_text(CUSTOMER, THANKS_ZH)
+
+
+def file_complaint_with_a_photo(page: ChatPage, photo: Path) -> str:
+    """A severe complaint in two messages and a photo from the file picker; returns its ticket number."""
+    page.type(CUSTOMER, "/complain")
+    page.wait_for_text(CUSTOMER, "请告诉我们发生了什么")
+    page.type(CUSTOMER, PART_1)
+    page.until(lambda _: "✅ 说完了" in page.button_labels(CUSTOMER), "the done button")
+    page.attach(CUSTOMER, photo)
+    page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".message.outgoing img.photo"), "the photo")
+    page.type(CUSTOMER, PART_2)
+    for label, next_step in (
+        ("✅ 说完了", "👍 对，就是这个"),
+        ("👍 对，就是这个", "影响的是服务的"),
+        ("👍 对，就是这个", "影响有多大"),
+        ("严重：造成了损失或危险", "需要我们的工作人员联系您吗"),
+        ("不用了", "请核对您的投诉内容"),
+        ("📨 提交", "投诉已提交"),
+    ):
+        page.press(CUSTOMER, label)
+        page.until(lambda _, n=next_step: n in page.chat_text(CUSTOMER), f"{next_step} after {label}")
+    ticket = re.search(r"工单号：(TJ-\S+)", page.chat_text(CUSTOMER))
+    assert ticket, page.chat_text(CUSTOMER)
+    return ticket.group(1)
+
+
+def resolve_as_admin(page: ChatPage, ticket: str) -> None:
+    """Switch to the admin view, see the alert, open the ticket, acknowledge and resolve it."""
+    page.switch_to(ADMIN_ID)
+    page.wait_for_text(ADMIN_ID, f"新的严重投诉 {ticket}")
+    page.type(ADMIN_ID, "/tickets")
+    page.press(ADMIN_ID, ticket)
+    page.wait_for_text(ADMIN_ID, f"🎫 {ticket}")
+    assert PART_1 in page.chat_text(ADMIN_ID)
+    page.press(ADMIN_ID, "✅ 受理")
+    toast = page.until(lambda d: d.find_element(By.CSS_SELECTOR, ".toast .toast-text").text, "a toast")
+    assert ticket in toast and "处理中" in toast  # the bot's callback answer, shown as Telegram does
+    page.press(ADMIN_ID, "📎 查看附件")
+    page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".message.incoming img.photo"), "the attachment")
+    page.press(ADMIN_ID, "✔️ 标记已解决")
+    page.wait_for_text(ADMIN_ID, "解决说明")
+    page.type(ADMIN_ID, RESOLUTION)
+
+
+async def test_survey_complaint_and_resolution_in_the_browser(
+    playground: Playground, browser: webdriver.Chrome, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    page = ChatPage(browser, playground.url)
+    page.open()
+    assert "顾客 1" in browser.find_element(By.ID, "chat-list").text
+
+    answer_survey_by_clicking(page)
+    summary = page.last_message(CUSTOMER)
+    assert "本次服务是否满足了您的需求？ — 4 · 满意" in summary
+    scored = await stored_answers(engine, CUSTOMER)
+    assert len(scored) == QUESTIONS and set(scored.values()) == {4.0, 9.0}
+    assert await responses_of(engine, CUSTOMER) == ["completed"]
+
+    ticket = file_complaint_with_a_photo(page, queue_photo(tmp_path / "排队.png"))
+    resolve_as_admin(page, ticket)
+
+    page.switch_to(CUSTOMER)
+    page.wait_for_text(CUSTOMER, "有新进展：已解决")
+    assert "有新进展：处理中" in page.chat_text(CUSTOMER) and "15 分钟以内" in page.chat_text(CUSTOMER)
+    assert "5 ⭐" in page.button_labels(CUSTOMER)
+
+    page.open_beside(ADMIN_ID)
+    page.fonts_loaded()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "playground-chat.png"))
