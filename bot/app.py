@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
-from bot.handlers import admin_tickets, complaint, fallback, menu, my_tickets, survey
+from bot.handlers import admin_digest, admin_tickets, complaint, fallback, menu, my_tickets, survey
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
@@ -51,11 +51,13 @@ def build_dispatcher(
     metrics = metrics or Metrics()
     dispatcher["metrics"] = metrics
     dispatcher["settings"] = settings
+    dispatcher["engine"] = engine
     dispatcher.update.outer_middleware(ObservabilityMiddleware(metrics))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
     dispatcher["complaint_flow"] = complaint_flow()
     dispatcher.include_routers(
         menu.create_router(),
+        admin_digest.create_router(),
         admin_tickets.create_router(),
         survey.create_router(),
         complaint.create_router(),

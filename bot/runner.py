@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import Settings
+from bot.digests import DigestScheduler
 from bot.metrics import Metrics
-from bot.sla_watch import watch_sla
+from bot.sla_watch import utc_now, watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.database import create_engine, session_factory
 from storage.embedded import embedded_database_url
@@ -85,11 +86,16 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             await asyncio.to_thread(init_text_analysis, settings)
             metrics = Metrics()
             dispatcher = build_dispatcher(settings, engine, metrics=metrics)
-            watcher = asyncio.create_task(watch_sla(bot, engine, settings))
+            digests = DigestScheduler(bot, engine, settings, metrics)
+            background = [
+                asyncio.create_task(watch_sla(bot, engine, settings)),
+                asyncio.create_task(digests.run_forever(utc_now)),
+            ]
             try:
                 yield Runtime(settings, engine, bot, dispatcher, metrics)
             finally:
-                watcher.cancel()
+                for task in background:
+                    task.cancel()
         finally:
             await engine.dispose()
     finally:

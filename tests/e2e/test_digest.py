@@ -1,0 +1,184 @@
+"""Admins receive the weekly digest exactly once, with the figures analysis/ computes and a chart."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analysis.digest import digest_text
+from analysis.report import build_report
+from bot.app import build_bot
+from bot.digests import DigestScheduler, report_settings
+from bot.emulator.customer import Customer
+from bot.emulator.emulator import BotAPIEmulator
+from bot.metrics import Metrics
+from bot.runner import load_default_survey
+from storage.analytics import load_frames
+from storage.demo_data import DemoConfig, write_demo_data
+from tests.support.botapp import ADMIN_ID, RunningBot, bot_settings, running_bot
+
+SECOND_ADMIN = 900002
+# Monday 2026-11-23 09:30 in Shanghai: the weekly digest of 2026-11-16 … 22 is due.
+MONDAY_MORNING = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
+HISTORY_END = pd.Timestamp("2026-11-22 20:00", tz="Asia/Shanghai")
+
+
+@pytest.fixture
+async def history(db: AsyncEngine) -> AsyncEngine:
+    loaded = await load_default_survey(db)
+    await write_demo_data(db, loaded.version_id, DemoConfig(customers=300, weeks=4, seed=7, end=HISTORY_END))
+    return db
+
+
+@pytest.fixture
+async def admins(emulator: BotAPIEmulator, history: AsyncEngine) -> AsyncIterator[list[Customer]]:
+    async with running_bot(history, emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN})):
+        people = [emulator.customer(ADMIN_ID), emulator.customer(SECOND_ADMIN, language_code="en")]
+        for person in people:
+            await person.send("/start")
+        yield people
+
+
+def scheduler(engine: AsyncEngine, emulator: BotAPIEmulator) -> DigestScheduler:
+    settings = bot_settings(emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN}))
+    return DigestScheduler(build_bot(settings), engine, settings, Metrics())
+
+
+def digests(customer: Customer) -> list[str]:
+    return [
+        m.shown_text for m in customer.messages if "周报" in m.shown_text or "weekly digest" in m.shown_text
+    ]
+
+
+async def expected_text(engine: AsyncEngine, emulator: BotAPIEmulator, language: str) -> str:
+    settings = bot_settings(emulator)
+    cfg = report_settings(settings, language)  # type: ignore[arg-type]
+    at = pd.Timestamp("2026-11-22 23:59:59.999999", tz="Asia/Shanghai").tz_convert("UTC")
+    frames = await load_frames(
+        engine, pd.Timestamp("2026-09-01", tz="UTC"), pd.Timestamp("2026-11-24", tz="UTC")
+    )
+    report = build_report(frames.answers, frames.responses, frames.complaints, at, "week", cfg)
+    return digest_text(report, language)  # type: ignore[arg-type]
+
+
+async def test_weekly_digest_arrives_once_per_admin_with_the_analysis_figures_and_a_chart(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, second = admins
+    digest = scheduler(history, emulator)
+    assert await digest.run_once(MONDAY_MORNING) >= 2
+    await first.wait_for(lambda: any("综合指数" in text for text in digests(first)), what="zh digest")
+    await second.wait_for(
+        lambda: any("Composite index" in text for text in digests(second)), what="en digest"
+    )
+    assert "\n".join(digests(first)[1:]) == await expected_text(history, emulator, "zh")
+    assert "\n".join(digests(second)[1:]) == await expected_text(history, emulator, "en")
+    photo = next(m for m in first.messages if m.media_kind == "photo")
+    assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
+    # an hour later, and from a second process, nothing is sent again
+    before = len(first.messages), len(second.messages)
+    await asyncio.gather(
+        digest.run_once(MONDAY_MORNING.replace(hour=2)), scheduler(history, emulator).run_once(MONDAY_MORNING)
+    )
+    assert (len(first.messages), len(second.messages)) == before
+    await digest.bot.session.close()
+
+
+async def test_two_processes_at_once_send_one_digest_each(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    processes = [scheduler(history, emulator) for _ in range(2)]
+    await asyncio.gather(*(p.run_once(MONDAY_MORNING) for p in processes))
+    await asyncio.gather(*(p.run_once(MONDAY_MORNING) for p in processes))
+    for admin in admins:
+        await admin.wait_for(lambda admin=admin: len(digests(admin)) >= 2, what="digest")
+        assert sum(m.media_kind == "photo" for m in admin.messages) == 1
+    for p in processes:
+        await p.bot.session.close()
+
+
+async def test_a_failure_after_the_first_admin_resumes_with_the_second(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, second = admins
+    digest = scheduler(history, emulator)
+    emulator.block_user(SECOND_ADMIN, notify=False)  # the send to the second admin fails mid-round
+    await digest.run_once(MONDAY_MORNING)
+    assert sum(m.media_kind == "photo" for m in first.messages) == 1
+    assert not any(m.media_kind == "photo" for m in second.messages)
+    emulator.unblock_user(SECOND_ADMIN, notify=False)
+    await digest.run_once(MONDAY_MORNING.replace(minute=31))
+    await second.wait_for(lambda: any(m.media_kind == "photo" for m in second.messages), what="second digest")
+    assert sum(m.media_kind == "photo" for m in first.messages) == 1
+    await digest.bot.session.close()
+
+
+async def test_a_429_while_sending_the_digest_is_waited_out(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, _ = admins
+    emulator.fail_next("sendPhoto", status=429, retry_after=1, times=1)
+    digest = scheduler(history, emulator)
+    await digest.run_once(MONDAY_MORNING)
+    assert any(c.status == 429 for c in emulator.calls("sendPhoto"))
+    assert sum(m.media_kind == "photo" for m in first.messages) == 1
+    await digest.bot.session.close()
+
+
+async def test_digest_due_while_the_bot_was_down_is_sent_when_it_is_back(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, _ = admins
+    digest = scheduler(history, emulator)
+    # Monday 08:30, before this week's send time: the previous week's digest (never sent) goes out
+    await digest.run_once(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+    assert [m.shown_text for m in first.messages if m.media_kind == "photo"] == [
+        "📊 服务质量周报（2026-W46）"
+    ]
+    # the bot is down over Monday 09:00; on Wednesday the overdue W47 digest is sent once
+    await digest.run_once(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    await digest.run_once(datetime(2026, 11, 25, 4, 0, tzinfo=UTC))
+    assert [m.shown_text for m in first.messages if m.media_kind == "photo"] == [
+        "📊 服务质量周报（2026-W46）",
+        "📊 服务质量周报（2026-W47）",
+    ]
+    await digest.bot.session.close()
+
+
+async def test_admin_commands_digest_subscribe_export(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, _ = admins
+    await first.send("/subscribe")
+    await first.press("每月")
+    await first.wait_for(lambda: "已设置：每月" in first.last_text, what="subscribed")
+    await first.send("/export xlsx month")
+    await first.wait_for(lambda: any(m.media_kind == "document" for m in first.messages), what="export")
+    document = next(m for m in first.messages if m.media_kind == "document")
+    assert document.filename is not None and document.filename.endswith(".xlsx")
+    sheets = pd.read_excel(io.BytesIO(document.document or b""), sheet_name=None)
+    assert set(sheets) == {"responses", "answers", "complaints"}
+    assert "phone" not in sheets["complaints"].columns
+    await first.send("/export csv week")
+    await first.wait_for(lambda: any((m.filename or "").endswith(".zip") for m in first.messages), what="csv")
+    archive = next(m for m in first.messages if (m.filename or "").endswith(".zip"))
+    assert sorted(zipfile.ZipFile(io.BytesIO(archive.document or b"")).namelist()) == [
+        "answers.csv",
+        "complaints.csv",
+        "responses.csv",
+    ]
+
+
+async def test_a_non_admin_gets_no_digest_or_export(tingjian: RunningBot, emulator: BotAPIEmulator) -> None:
+    customer = emulator.customer(7001)
+    for command in ("/digest", "/export csv", "/subscribe"):
+        await customer.send(command)
+        assert "仅限管理员" in customer.last_text
+    assert not any(m.media_kind for m in customer.messages)
