@@ -123,10 +123,14 @@ class ComplaintRepository:
         action: str,
         to_status: str | None = None,
         note: str | None = None,
+        at: datetime | None = None,
     ) -> TicketEvent:
-        """Apply a change (status and its timestamps) and append it to the event trail."""
+        """Apply a change (status and its timestamps) and append it to the event trail.
+
+        `at` defaults to the database's clock; importers and tests pass the time the change happened.
+        """
         from_status = complaint.status
-        now = await self.session.scalar(select(func.now()))
+        now = at or await self.session.scalar(select(func.now()))
         assert now is not None
         if actor_role == "admin" and complaint.first_response_at is None:
             complaint.first_response_at = now
