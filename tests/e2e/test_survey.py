@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.emulator.emulator import BotAPIEmulator
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.database import session_factory
-from storage.models import AnswerRow, ProcessedUpdate
+from storage.models import AnswerRow, ProcessedUpdate, QuestionRow
+from storage.unit_of_work import UnitOfWork
 from tests.support.botapp import RunningBot, running_bot
 from tests.support.survey_steps import (
     THANKS_ZH,
@@ -247,3 +248,45 @@ async def test_cancel_leaves_and_survey_offers_to_resume(
     assert "没有理解" in customer.last_text
     await customer.send("/survey")
     assert "已答 1 题" in customer.last_text
+
+
+async def test_deep_link_opens_an_operators_survey(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    branch = SURVEY.model_copy(
+        update={"key": "branch", "title": SURVEY.title.model_copy(update={"zh": "网点服务调查"})}
+    )
+    async with session_factory(db)() as session, session.begin():
+        await UnitOfWork(session).surveys.store(branch)
+    customer = emulator.customer(1013)
+    await customer.send("/start survey_branch")
+    await customer.wait_for(lambda: customer.keyboard_message is not None, what="question 1")
+    assert any("网点服务调查" in m.shown_text for m in customer.messages)
+    await customer.send("/start survey_nope")
+    await customer.wait_for(
+        lambda: "暂时无法使用" in customer.last_text or "继续" in customer.last_text, what="reply"
+    )
+
+
+async def test_a_new_survey_version_mid_response_keeps_the_old_questions(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    customer = emulator.customer(1014)
+    await start_survey(customer)
+    await answer(customer, 4)
+    changed = SURVEY.model_copy(update={"intro": SURVEY.intro.model_copy(update={"zh": "新版本"})})
+    async with session_factory(db)() as session, session.begin():
+        loaded = await UnitOfWork(session).surveys.store(changed)
+    assert loaded.version == 2
+    await answer(customer, 5)
+    async with session_factory(db)() as session:
+        versions = await session.scalars(
+            select(QuestionRow.survey_version_id).join(AnswerRow, AnswerRow.question_id == QuestionRow.id)
+        )
+        assert set(versions) == {loaded.version_id - 1}
+    # a new attempt uses the new version
+    await customer.send("/survey")
+    await customer.press("🔄 重新开始")
+    await customer.wait_for(
+        lambda: any("新版本" in m.shown_text for m in customer.messages), what="new intro"
+    )
