@@ -43,6 +43,7 @@ class TicketCb(CallbackData, prefix="t"):
 
     action: str
     id: int
+    to: int = 0  # the admin chosen by an "assign" button
 
 
 class TicketPageCb(CallbackData, prefix="tp"):

@@ -99,18 +99,31 @@ def rating_keyboard(complaint_id: int, language: Language) -> InlineKeyboardMark
     return InlineKeyboardMarkup(inline_keyboard=[stars, [reopen]])
 
 
+async def tell_admin(
+    bot: Bot,
+    uow: UnitOfWork,
+    settings: Settings,
+    admin_id: int,
+    key: str,
+    markup_for: int | None,
+    **values: str,
+) -> None:
+    """Send an admin message to one admin in their language (a failure is logged, not raised)."""
+    admin = await uow.respondents.by_telegram_id(admin_id)
+    language: Language = admin.language if admin else settings.default_language  # type: ignore[assignment]
+    markup = ticket_actions(markup_for, language) if markup_for is not None else None
+    try:
+        await bot.send_message(admin_id, escape(t(language, key, **values)), reply_markup=markup)
+    except Exception as error:  # an admin who never opened the bot must not stop the others
+        logger.warning("could not notify admin %s: %s", admin_id, type(error).__name__)
+
+
 async def tell_admins(
     bot: Bot, uow: UnitOfWork, settings: Settings, key: str, markup_for: int | None = None, **values: str
 ) -> None:
     """Send an admin message to every configured admin, each in their own language."""
     for admin_id in sorted(settings.admin_ids):
-        admin = await uow.respondents.by_telegram_id(admin_id)
-        language: Language = admin.language if admin else settings.default_language  # type: ignore[assignment]
-        markup = ticket_actions(markup_for, language) if markup_for is not None else None
-        try:
-            await bot.send_message(admin_id, escape(t(language, key, **values)), reply_markup=markup)
-        except Exception as error:  # an admin who never opened the bot must not stop the others
-            logger.warning("could not notify admin %s: %s", admin_id, type(error).__name__)
+        await tell_admin(bot, uow, settings, admin_id, key, markup_for, **values)
 
 
 def ticket_actions(complaint_id: int, language: Language) -> InlineKeyboardMarkup:
@@ -125,7 +138,7 @@ def ticket_actions(complaint_id: int, language: Language) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [button("acknowledge"), button("start")],
-            [button("assign_me"), button("reply")],
+            [button("assign"), button("reply")],
             [button("resolve"), button("reopen"), button("close")],
             [button("attachments")],
         ]

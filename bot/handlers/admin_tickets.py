@@ -23,6 +23,7 @@ from bot.tickets import (
     customer_of,
     notify_status,
     status_name,
+    tell_admin,
     tell_customer,
     ticket_actions,
     ticket_view,
@@ -234,10 +235,23 @@ async def ticket_button(
         for attachment in files:
             await _send_file(bot, admin_id, attachment.kind, attachment.file_id)
         return
-    if callback_data.action == "assign_me":
-        await uow.complaints.assign(complaint, admin_id, by=admin_id)
+    if callback_data.action == "assign":
         await uow.commit()
-        await query.answer(t(language, "admin_assigned", ticket=number, assignee=str(admin_id)))
+        await query.answer()
+        await bot.send_message(
+            admin_id,
+            escape(t(language, "admin_assign_prompt", ticket=number)),
+            reply_markup=await _admin_picker(uow, settings, complaint.id),
+        )
+        return
+    if callback_data.action == "assign_to" and settings.is_admin(callback_data.to):
+        await uow.complaints.assign(complaint, callback_data.to, by=admin_id)
+        await uow.commit()
+        await query.answer(t(language, "admin_assigned", ticket=number, assignee=str(callback_data.to)))
+        if callback_data.to != admin_id:
+            await tell_admin(
+                bot, uow, settings, callback_data.to, "admin_assigned_to_you", complaint.id, ticket=number
+            )
         return
     if callback_data.action not in STATUS_ACTIONS:
         await query.answer()
@@ -254,6 +268,17 @@ async def ticket_button(
     )
     if not await notify_status(bot, customer, complaint, None):
         await bot.send_message(admin_id, escape(t(language, "admin_customer_unreachable", ticket=number)))
+
+
+async def _admin_picker(uow: UnitOfWork, settings: Settings, complaint_id: int) -> InlineKeyboardMarkup:
+    """One button per configured admin, named as Telegram knows them."""
+    rows = []
+    for admin_id in sorted(settings.admin_ids):
+        known = await uow.respondents.by_telegram_id(admin_id)
+        label = f"{known.first_name} ({admin_id})" if known and known.first_name else str(admin_id)
+        data = TicketCb(action="assign_to", id=complaint_id, to=admin_id).pack()
+        rows.append([InlineKeyboardButton(text=label, callback_data=data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def _send_file(bot: Bot, chat_id: int, kind: str, file_id: str) -> None:

@@ -7,12 +7,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.customer import Customer
 from bot.emulator.emulator import BotAPIEmulator
+from bot.emulator.state import ChatMessage
 from storage.database import session_factory
 from storage.models import Complaint, ComplaintAttachment, TicketEvent
 from tests.support.botapp import ADMIN_ID, RunningBot
 
 PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
 PART_2 = "排了一个多小时的队。工作人员态度还很冷淡，问什么都不耐烦。"
+
+
+def ticket_card(admin: Customer) -> ChatMessage:
+    """The admin's latest message carrying the ticket's action buttons."""
+    return [m for m in admin.messages if "💬 回复客户" in [b.text for b in m.buttons]][-1]
 
 
 async def press_and_wait(customer: Customer, label: str, expected: str) -> None:
@@ -70,15 +76,19 @@ async def test_complaint_from_chat_to_resolution(
     await admin.press("✅ 受理")
     await customer.wait_for(lambda: "有新进展：处理中" in customer.last_text, what="in progress")
 
-    await admin.press("💬 回复客户", message=admin.keyboard_message)
+    await admin.press("🙋 指派", message=admin.keyboard_message)
+    await admin.wait_for(lambda: "指派给" in admin.last_text, what="admin picker")
+    await admin.press(f"管理员 ({ADMIN_ID})")
+    await admin.wait_for(
+        lambda: any(a.answer_text and "已指派" in a.answer_text for a in admin.answers), what="assigned"
+    )
+    await admin.press("💬 回复客户", message=ticket_card(admin))
     await admin.wait_for(lambda: "请输入要发给客户的回复" in admin.last_text, what="reply prompt")
     await admin.send("您好，我们周末起增开两个窗口，给您带来不便非常抱歉。")
     await customer.wait_for(lambda: "工作人员回复" in customer.last_text, what="reply")
     assert "增开两个窗口" in customer.last_text
 
-    await admin.press(
-        "✔️ 标记已解决", message=[m for m in admin.messages if m.buttons and ticket in m.shown_text][-1]
-    )
+    await admin.press("✔️ 标记已解决", message=ticket_card(admin))
     await admin.wait_for(lambda: "解决说明" in admin.last_text, what="resolve prompt")
     await admin.send("已增派人手，排队时间已缩短到 15 分钟以内。")
     await customer.wait_for(lambda: "有新进展：已解决" in customer.last_text, what="resolved")
@@ -95,6 +105,7 @@ async def test_complaint_from_chat_to_resolution(
         assert complaint.description == f"{PART_1}\n{PART_2}" or PART_2 in complaint.description
         assert complaint.severity == "high" and complaint.phone == "+8613812345678"
         assert complaint.status == "resolved" and complaint.resolution_rating == 5
+        assert complaint.assigned_to == ADMIN_ID
         assert complaint.first_response_at is not None and complaint.resolved_at is not None
         assert complaint.keywords, "keywords are stored for hot-spot tracking"
         kinds = (await session.scalars(select(ComplaintAttachment.kind))).all()
@@ -105,6 +116,7 @@ async def test_complaint_from_chat_to_resolution(
         assert [tuple(e) for e in events] == [
             ("open", "received"),
             ("acknowledge", "in_progress"),
+            ("assign", None),
             ("reply", None),
             ("resolve", "resolved"),
             ("rate", None),
