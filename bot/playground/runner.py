@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
 from bot.emulator import DEFAULT_TOKEN, BotAPIEmulator
+from bot.emulator.updates import UpdateQueue
 
 from .demo import seed_demo
 from .options import PlaygroundOptions, check_host, page_url
@@ -62,6 +64,9 @@ async def run_playground(
     async with BotAPIEmulator(
         DEFAULT_TOKEN, port=options.api_port, bot_username=BOT_USERNAME, bot_name=BOT_NAME
     ) as emulator:
+        # The bot skips update ids its database has seen (redeliveries). The playground's database
+        # outlives the process, so each run numbers its updates after every earlier run's.
+        emulator.queue = UpdateQueue(first_update_id=time.time_ns() // 1000)
         people = People(emulator)
         people.add_admin()
         people.add_customer("zh")
