@@ -1,7 +1,7 @@
 """The playground's web app: the chat page, its font, the emulator's control API and a few page helpers.
 
 Routes besides the page and /static/:
-  GET  /_playground/info                      -> {"bot", "admin_id", "people": [person]}
+  GET  /_playground/info                      -> {"bot", "bot_api", "admin_id", "people": [person]}
   POST /_playground/customers                 {"language": "zh"|"en"} -> person
   GET  /_playground/chats/{chat_id}/commands  -> {"commands": [{"command", "description"}]}
   POST /_playground/chats/{chat_id}/media     multipart "file" (+ "caption") -> {"message"}
@@ -76,10 +76,12 @@ async def _font(request: web.Request) -> web.FileResponse:
 
 
 async def _info(request: web.Request) -> web.Response:
-    bot = request.app[EMULATOR_KEY].state.bot
+    emulator = request.app[EMULATOR_KEY]
+    bot = emulator.state.bot
     return web.json_response(
         {
             "bot": {"name": bot.first_name, "username": bot.username},
+            "bot_api": emulator.base_url,  # where the bot polls (loopback), for tools and tests
             "admin_id": ADMIN_ID,
             "people": [p.view() for p in request.app[PEOPLE_KEY].all()],
         }

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import aiohttp
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.emulator import DEFAULT_TOKEN
 from bot.playground import ADMIN_ID
 from tests.playground.chat_page import ChatPage
 from tests.playground.process import Playground
@@ -122,3 +124,40 @@ async def test_survey_complaint_and_resolution_in_the_browser(
     page.fonts_loaded()
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "playground-chat.png"))
+
+
+async def test_bot_html_is_rendered_from_a_whitelist_and_user_text_stays_text(
+    playground: Playground, browser: webdriver.Chrome
+) -> None:
+    page = ChatPage(browser, playground.url)
+    page.open()
+    browser.find_element(By.ID, "add-customer").click()
+    pane = page.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".pane.focused:not([data-chat-id='100001'])"),
+        "a new customer",
+    )
+    chat_id = int(pane.get_attribute("data-chat-id") or 0)
+    page.type(chat_id, "<b>不是粗体</b> & <i>")
+    page.wait_for_text(chat_id, "<b>不是粗体</b> & <i>")
+
+    async with aiohttp.ClientSession() as http:
+        info = await (await http.get(f"{playground.url}_playground/info")).json()
+        hostile = (
+            '<b>粗体</b> <i>斜体</i> <a href="javascript:alert(1)">坏链接</a> '
+            '<a href="https://example.com/">好链接</a> &lt;script&gt;alert(2)&lt;/script&gt;'
+        )
+        sent = await http.post(
+            f"{info['bot_api']}/bot{DEFAULT_TOKEN}/sendMessage",
+            json={"chat_id": chat_id, "text": hostile, "parse_mode": "HTML"},
+        )
+        assert (await sent.json())["ok"]
+    page.wait_for_text(chat_id, "坏链接")
+    bubble = pane.find_elements(By.CSS_SELECTOR, ".message.incoming .bubble")[-1]
+    assert bubble.find_element(By.CSS_SELECTOR, "b").text == "粗体"
+    assert bubble.find_element(By.CSS_SELECTOR, "i").text == "斜体"
+    links = {a.text: a.get_attribute("href") for a in bubble.find_elements(By.CSS_SELECTOR, "a")}
+    assert links == {"好链接": "https://example.com/"}  # the javascript: link is text only
+    assert "<script>alert(2)</script>" in bubble.text
+    assert not bubble.find_elements(By.CSS_SELECTOR, "script")
+    outgoing = pane.find_elements(By.CSS_SELECTOR, ".message.outgoing .bubble")[-1]
+    assert not outgoing.find_elements(By.CSS_SELECTOR, "b, i")

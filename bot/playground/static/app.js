@@ -269,6 +269,7 @@ function setupPaneHeader(pane) {
 
 function focusPane(pane) {
   state.focused = pane;
+  history.replaceState(null, "", `#chat=${pane.chatId}`);
   for (const other of state.panes) other.root.classList.toggle("focused", other === pane);
   renderChatList();
 }
@@ -540,8 +541,10 @@ async function start() {
   const chats = await getJSON("/_emulator/chats");
   state.version = chats.version;
   state.chats = new Map(chats.chats.map((chat) => [chat.chat_id, chat]));
+  // #chat=<id> opens that chat first (a bookmark of the admin view, for example).
+  const wanted = Number((/chat=(\d+)/.exec(window.location.hash) || [])[1]);
   const firstCustomer = state.info.people.find((person) => person.role === "customer");
-  openChat((firstCustomer || state.info.people[0]).chat_id);
+  openChat(state.people.has(wanted) ? wanted : (firstCustomer || state.info.people[0]).chat_id);
   for (const id of ["add-customer", "add-customer-en"]) {
     const button = document.getElementById(id);
     button.addEventListener("click", () => addCustomer(button.dataset.language));
