@@ -40,9 +40,13 @@ class People:
         self._people: dict[int, Person] = {}
         self._customer_numbers = itertools.count(1)
 
-    def add_admin(self) -> Person:
-        """The playground's admin (the caller adds ADMIN_ID to the bot's ADMIN_IDS)."""
-        return self._add(Person(ADMIN_ID, "管理员", "zh", "admin"), username="tingjian_admin")
+    def add_admin(self, chat_id: int = ADMIN_ID) -> Person:
+        """An admin: the playground's own (ADMIN_ID), or one of the configured ADMIN_IDS, who get
+        alerts and digests too and would otherwise make the bot's sends fail with 'chat not found'."""
+        name = "管理员" if chat_id == ADMIN_ID else f"管理员 {chat_id}"
+        return self._add(
+            Person(chat_id, name, "zh", "admin"), username="tingjian_admin" if chat_id == ADMIN_ID else None
+        )
 
     def add_customer(self, language: PageLanguage = "zh") -> Person:
         """A new customer: 顾客 N in Chinese, Customer N in English."""
@@ -65,5 +69,5 @@ class People:
         return self._people.get(chat_id)
 
     def all(self) -> list[Person]:
-        """Everyone, the admin first, then customers in the order they were created."""
-        return sorted(self._people.values(), key=lambda p: (p.role != "admin", p.chat_id))
+        """Everyone, in the order they were added (the runner adds the admins first)."""
+        return list(self._people.values())

@@ -67,10 +67,11 @@ async def run_playground(
         # The bot skips update ids its database has seen (redeliveries). The playground's database
         # outlives the process, so each run numbers its updates after every earlier run's.
         emulator.queue = UpdateQueue(first_update_id=time.time_ns() // 1000)
-        people = People(emulator)
-        people.add_admin()
-        people.add_customer("zh")
         bot_settings = playground_settings(settings, emulator)
+        people = People(emulator)
+        for admin_id in sorted(bot_settings.admin_ids, key=lambda i: i != ADMIN_ID):
+            people.add_admin(admin_id)
+        people.add_customer("zh")
         with ExitStack() as resources:
             # The page is bound first so that a busy port is reported before the database starts.
             page = await _serve_page(build_page_app(emulator, people, resources), options)

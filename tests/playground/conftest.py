@@ -10,12 +10,17 @@ from selenium import webdriver
 from tests.playground.browser import ensure_chromium, start_chromium
 from tests.playground.process import Playground, playground_process
 
+CONFIGURED_ADMIN = 4242
+
 
 @pytest.fixture(scope="module")
 def playground(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]:
-    """`tingjian playground` on a free port, with DATABASE_URL pointing at the test database."""
+    """`tingjian playground` on a free port, with DATABASE_URL pointing at the test database and one
+    configured admin (CONFIGURED_ADMIN) besides the playground's own."""
     workdir = tmp_path_factory.mktemp("playground")
-    with playground_process(workdir, "playground", "--port", "0", DATABASE_URL=database_url) as running:
+    with playground_process(
+        workdir, "playground", "--port", "0", DATABASE_URL=database_url, ADMIN_IDS=str(CONFIGURED_ADMIN)
+    ) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.emulator.emulator import TINY_PNG as PIXEL
 from bot.playground import ADMIN_ID, is_loopback
 from dialogs.survey_loader import default_survey_path, load_survey_file
+from tests.playground.conftest import CONFIGURED_ADMIN
 from tests.playground.http_customer import HttpCustomer, Message, keyboard_message, labels
 from tests.playground.process import Playground, tingjian_env
 from tests.support.survey_steps import THANKS_ZH, responses_of, stored_answers
@@ -47,8 +48,9 @@ async def test_page_and_control_api_are_served_on_one_port(http: aiohttp.ClientS
     async with http.get("/_playground/info") as response:
         info = await response.json()
     assert info["admin_id"] == ADMIN_ID == 900000
-    assert [(p["name"], p["role"], p["language"]) for p in info["people"][:2]] == [
+    assert [(p["name"], p["role"], p["language"]) for p in info["people"][:3]] == [
         ("管理员", "admin", "zh"),
+        (f"管理员 {CONFIGURED_ADMIN}", "admin", "zh"),  # from ADMIN_IDS: alerts reach them here too
         ("顾客 1", "customer", "zh"),
     ]
     async with http.get("/_emulator/chats") as response:

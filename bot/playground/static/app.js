@@ -265,6 +265,10 @@ function setupPaneHeader(pane) {
   pane.root.querySelector(".text-input").placeholder =
     state.people.get(pane.chatId)?.language === "en" ? "Message…（输入消息）" : "输入消息…";
   pane.root.querySelector(".commands-menu").hidden = true;
+  pane.root.querySelector(".start-hint").textContent =
+    state.people.get(pane.chatId)?.role === "admin"
+      ? "管理员在这里收到严重投诉提醒和周报；发送 /tickets 处理工单，/digest 查看周报。"
+      : "顾客可以在这里参加满意度调查、提交投诉并查看处理进度。";
 }
 
 function focusPane(pane) {
