@@ -3,36 +3,74 @@
 describe → (one follow-up when too thin) → category → dimension → severity → contact → (phone)
 → confirm → done. The classifier, dimension suggester and thinness check are injected, so this
 module never imports analysis/; the bot renders `Step.prompt` generically (see describe_prompt)
-and stores the OpenTicket effect.
+and stores the OpenTicket effect. Inputs and outputs are in :mod:`dialogs.complaint_io`, the
+draft in :mod:`dialogs.complaint_state`, phone numbers in :mod:`dialogs.phone`; all are
+importable from here.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Final
 
-from dialogs.i18n import Language, t
+from dialogs.complaint_io import (
+    Attachment,
+    Cancel,
+    ChoiceButton,
+    ComplaintInput,
+    Contact,
+    DiscardDraft,
+    Done,
+    Effect,
+    Media,
+    OpenTicket,
+    Press,
+    Prompt,
+    Text,
+    describe_prompt,
+)
+from dialogs.complaint_state import FINISHED_STEPS, STEPS, ComplaintState
+from dialogs.phone import mask_phone, normalise_phone
 from dialogs.tickets import SEVERITIES
+
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "CATEGORIES",
+    "DIMENSIONS",
+    "EXCERPT_LENGTH",
+    "FINISHED_STEPS",
+    "MAX_ATTACHMENTS",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_MESSAGE_LENGTH",
+    "SHARE_CONTACT_LABEL",
+    "STEPS",
+    "Attachment",
+    "Cancel",
+    "ChoiceButton",
+    "ComplaintFlow",
+    "ComplaintInput",
+    "ComplaintState",
+    "Contact",
+    "DiscardDraft",
+    "Done",
+    "Effect",
+    "Media",
+    "OpenTicket",
+    "Press",
+    "Prompt",
+    "Step",
+    "Text",
+    "describe_prompt",
+    "excerpt",
+    "mask_phone",
+    "normalise_phone",
+    "prompt_for",
+]
 
 CATEGORIES: Final = ("personnel", "process", "technology", "resources", "other")
 DIMENSIONS: Final = ("functionality", "safety", "comfort", "responsiveness")
 ATTACHMENT_KINDS: Final = frozenset({"photo", "voice", "video", "video_note", "audio", "document"})
-STEPS: Final = (
-    "describe",
-    "follow_up",
-    "category",
-    "dimension",
-    "severity",
-    "contact",
-    "phone",
-    "confirm",
-    "done",
-    "cancelled",
-)
-FINISHED_STEPS: Final = frozenset({"done", "cancelled"})
 # Telegram's own message limit: a long paste arrives split into messages of this size, so keeping
 # each one whole loses nothing.
 MAX_MESSAGE_LENGTH: Final = 4096
@@ -70,177 +108,6 @@ _PREVIOUS: Final = {
 Classify = Callable[[str], tuple[str, float]]
 SuggestDimension = Callable[[str, str], str | None]
 IsThin = Callable[[str], bool]
-
-
-# ---- inputs -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Text:
-    """A text message."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Media:
-    """A photo, voice note, video, … kept by Telegram file id; `caption` is its text, if any."""
-
-    kind: str
-    file_id: str
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Contact:
-    """A shared Telegram contact."""
-
-    phone: str
-
-
-@dataclass(frozen=True)
-class Press:
-    """An inline button: `step` is the step it was shown for, `value` the button's value."""
-
-    step: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The customer has said everything (the same as pressing 'That's all')."""
-
-
-@dataclass(frozen=True)
-class Cancel:
-    """Drop the complaint."""
-
-
-ComplaintInput = Text | Media | Contact | Press | Done | Cancel
-
-
-# ---- outputs ------------------------------------------------------------------------------------
-class Attachment(NamedTuple):
-    """A file sent with the complaint: (kind, Telegram file id)."""
-
-    kind: str
-    file_id: str
-
-
-@dataclass(frozen=True)
-class OpenTicket:
-    """Store the complaint as a new ticket (fields as storage's NewComplaint)."""
-
-    draft_id: int
-    description: str
-    attachments: tuple[Attachment, ...]
-    category_auto: str
-    category_confidence: float
-    category: str
-    dimension_auto: str | None
-    dimension: str | None
-    severity: str
-    wants_contact: bool
-    phone: str | None
-
-
-@dataclass(frozen=True)
-class DiscardDraft:
-    """The customer cancelled: forget the draft, store nothing."""
-
-    draft_id: int
-
-
-Effect = OpenTicket | DiscardDraft
-
-
-@dataclass(frozen=True)
-class ChoiceButton:
-    """An inline button: `label` is a message key, or the label itself when `literal`."""
-
-    label: str
-    value: str
-    literal: bool = False
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """What to show: a message key with its values, and rows of buttons.
-
-    `values` fill placeholders literally; `key_values` fill placeholders with the text of another
-    message key (a category name, …), translated with the same `values`. `asks_phone` tells the
-    bot to offer Telegram's share-contact keyboard (labelled SHARE_CONTACT_LABEL).
-    """
-
-    text_key: str
-    values: dict[str, str] = field(default_factory=dict)
-    buttons: tuple[tuple[ChoiceButton, ...], ...] = ()
-    key_values: dict[str, str] = field(default_factory=dict)
-    asks_phone: bool = False
-
-
-@dataclass(frozen=True)
-class ComplaintState:
-    """A complaint draft: the step it is at and everything collected so far."""
-
-    draft_id: int
-    step: str = "describe"
-    description: str = ""
-    attachments: tuple[Attachment, ...] = ()
-    asked_follow_up: bool = False
-    category_auto: str | None = None
-    category_confidence: float = 0.0
-    category: str | None = None
-    dimension_auto: str | None = None
-    dimension: str | None = None
-    severity: str | None = None
-    wants_contact: bool | None = None
-    phone: str | None = None
-    reviewed: bool = False  # the summary was shown once: later edits return to it
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-serialisable form for storage."""
-        return {
-            "draft_id": self.draft_id,
-            "step": self.step,
-            "description": self.description,
-            "attachments": [list(a) for a in self.attachments],
-            "asked_follow_up": self.asked_follow_up,
-            "category_auto": self.category_auto,
-            "category_confidence": self.category_confidence,
-            "category": self.category,
-            "dimension_auto": self.dimension_auto,
-            "dimension": self.dimension,
-            "severity": self.severity,
-            "wants_contact": self.wants_contact,
-            "phone": self.phone,
-            "reviewed": self.reviewed,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ComplaintState:
-        """Rebuild a state stored with to_json; raises ValueError for an unknown step."""
-        if data["step"] not in STEPS:
-            raise ValueError(f"unknown complaint step {data['step']!r}")
-        return cls(
-            draft_id=int(data["draft_id"]),
-            step=str(data["step"]),
-            description=str(data.get("description", "")),
-            attachments=tuple(Attachment(str(k), str(f)) for k, f in data.get("attachments", ())),
-            asked_follow_up=bool(data.get("asked_follow_up", False)),
-            category_auto=data.get("category_auto"),
-            category_confidence=float(data.get("category_confidence", 0.0)),
-            category=data.get("category"),
-            dimension_auto=data.get("dimension_auto"),
-            dimension=data.get("dimension"),
-            severity=data.get("severity"),
-            wants_contact=data.get("wants_contact"),
-            phone=data.get("phone"),
-            reviewed=bool(data.get("reviewed", False)),
-        )
-
-    @property
-    def finished(self) -> bool:
-        """True once submitted or cancelled."""
-        return self.step in FINISHED_STEPS
 
 
 @dataclass(frozen=True)
@@ -584,50 +451,3 @@ def _rows(buttons: list[ChoiceButton], width: int) -> tuple[tuple[ChoiceButton, 
 def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     """`text` cut to at most `limit` characters, marked with '…' when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def describe_prompt(
-    prompt: Prompt, language: Language
-) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
-    """The prompt's text and its button rows as (label, value), in `language`."""
-    values: dict[str, str] = dict(prompt.values)
-    for name, key in prompt.key_values.items():
-        values[name] = t(language, key, **prompt.values)
-    text = t(language, prompt.text_key, **values)
-    rows = tuple(
-        tuple((b.label if b.literal else t(language, b.label), b.value) for b in row)
-        for row in prompt.buttons
-    )
-    return text, rows
-
-
-# ---- phone numbers ------------------------------------------------------------------------------
-# Hand-written rather than the `phonenumbers` library: only two shapes are accepted (a Chinese
-# mobile, or an international number with its '+'), which two patterns say exactly.
-_SEPARATORS: Final = re.compile(r"[\s\-().]")
-_CHINESE_MOBILE: Final = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})")
-_INTERNATIONAL: Final = re.compile(r"\+([1-9]\d{6,14})")
-
-
-def normalise_phone(text: str) -> str | None:
-    """'+8613812345678' for a Chinese mobile, '+<digits>' for an international number, else None."""
-    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
-    mobile = _CHINESE_MOBILE.fullmatch(compact)
-    if mobile:
-        return "+86" + mobile.group(1)
-    international = _INTERNATIONAL.fullmatch(compact)
-    # A +86 number that is not a valid mobile is most likely a typo, not a landline.
-    if international and not compact.startswith("+86"):
-        return "+" + international.group(1)
-    return None
-
-
-def mask_phone(phone: str) -> str:
-    """A phone number with its middle hidden: '+86 138****5678', '+447****3456'."""
-    if not phone:
-        return ""
-    if phone.startswith("+86") and len(phone) == 14:
-        return f"+86 {phone[3:6]}****{phone[-4:]}"
-    digits = phone.lstrip("+")
-    shown = 4 if len(digits) >= 10 else 2
-    return "+" + digits[:3] + "*" * max(len(digits) - 3 - shown, 1) + digits[-shown:]

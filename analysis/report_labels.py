@@ -1,0 +1,255 @@
+"""The report's words in Chinese and English: section titles, column labels, verdicts and notes.
+
+Every label is a (zh, en) pair looked up with :func:`t`; dimension and category names come from
+:mod:`analysis.frames`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pandas as pd
+
+from analysis.frames import CATEGORY_LABELS, DIMENSION_LABELS
+
+TEXT: Final[Mapping[str, tuple[str, str]]] = {
+    "title": ("服务质量测定报告", "Service quality report"),
+    "day": ("日报", "daily report"),
+    "week": ("周报", "weekly report"),
+    "month": ("月报", "monthly report"),
+    "period": ("周期", "Period"),
+    "range": ("时间范围", "Dates"),
+    "data_until": ("数据截至", "Data up to"),
+    "timezone": ("时区", "Time zone"),
+    "weights_used": ("指数权重", "Index weights"),
+    "baseline_source": ("基准值来源", "Baseline"),
+    "baseline_configured": ("已配置的基准值", "configured values"),
+    "baseline_history": ("前 {n} 期平均", "mean of the previous {n} periods"),
+    "baseline_none": ("无（历史数据不足）", "none (not enough history)"),
+    "no_data": ("本期无数据。", "No data for this period."),
+    "insufficient": ("数据不足或无法估计", "not enough data"),
+    # sections
+    "s_overview": ("概览", "Overview"),
+    "s_index": ("服务质量综合指数（0–100）", "Composite service-quality index (0–100)"),
+    "s_dimensions": ("各维度得分（1–5）", "Dimension scores (1–5)"),
+    "s_questions": ("各题得分", "Question scores"),
+    "s_satisfaction": ("满意度（CSAT）与净推荐值（NPS）", "CSAT and NPS"),
+    "s_responses": ("问卷回收与完成率", "Responses and completion"),
+    "s_dropoff": ("中途退出位置", "Where abandoned responses stopped"),
+    "s_cleaning": ("数据清洗", "Data cleaning"),
+    "s_reliability": ("信度检验（Cronbach α）", "Reliability (Cronbach's alpha)"),
+    "s_weights": ("维度权重对比", "Dimension weights side by side"),
+    "s_complaints": ("投诉统计", "Complaints"),
+    "s_complaint_categories": ("投诉类别分布", "Complaints by category"),
+    "s_complaint_dimensions": ("投诉维度分布", "Complaints by dimension"),
+    "s_timeliness": ("投诉处理时效", "Complaint handling timeliness"),
+    "s_overdue": ("超时未结工单", "Overdue open tickets"),
+    "s_keywords": ("投诉热点关键词", "Hot-spot keywords"),
+    "s_rising": ("上升的热点关键词", "Rising keywords"),
+    "s_correlation": ("影响因素关联性分析", "Factor correlation"),
+    "s_ipa": ("重要性—表现分析（IPA）", "Importance–performance analysis"),
+    "s_priorities": ("改进优先级", "Improvement priorities"),
+    "s_trend": ("趋势", "Trend"),
+    # columns
+    "metric": ("指标", "Figure"),
+    "current": ("本期", "This period"),
+    "previous": ("上期", "Previous"),
+    "change": ("变化", "Change"),
+    "status": ("判断", "Verdict"),
+    "baseline": ("基准值", "Baseline"),
+    "vs_baseline": ("较基准", "vs baseline"),
+    "baseline_status": ("基准判断", "Baseline verdict"),
+    "below_baseline": ("低于基准", "Below baseline"),
+    "dimension": ("维度", "Dimension"),
+    "question": ("题目", "Question"),
+    "role": ("类型", "Role"),
+    "n": ("样本数", "n"),
+    "mean": ("均值", "Mean"),
+    "ci_low": ("95%CI下限", "95% CI low"),
+    "ci_high": ("95%CI上限", "95% CI high"),
+    "low_share": ("低分占比", "Low (≤2) share"),
+    "count": ("数量", "Count"),
+    "share": ("占比", "Share"),
+    "value": ("数值", "Value"),
+    "scope": ("范围", "Scope"),
+    "alpha": ("α", "Alpha"),
+    "items": ("题数", "Items"),
+    "flag": ("提示", "Flag"),
+    "version": ("问卷版本", "Survey version"),
+    "category": ("类别", "Category"),
+    "severity": ("严重程度", "Severity"),
+    "complaints": ("投诉数", "Complaints"),
+    "per_1000_responses": ("每千份问卷", "Per 1,000 responses"),
+    "per_1000_customers": ("每千名活跃客户", "Per 1,000 active customers"),
+    "tickets": ("工单数", "Tickets"),
+    "first_median": ("首次响应中位数(时)", "First response median (h)"),
+    "first_p90": ("首次响应P90(时)", "First response p90 (h)"),
+    "resolution_median": ("解决时长中位数(时)", "Resolution median (h)"),
+    "resolution_p90": ("解决时长P90(时)", "Resolution p90 (h)"),
+    "within_sla": ("时限内解决率", "Resolved within SLA"),
+    "overdue_open": ("超时未结", "Overdue open"),
+    "rating": ("处理满意度(1–5)", "Resolution rating (1–5)"),
+    "rating_n": ("评价数", "Ratings"),
+    "ticket": ("工单号", "Ticket"),
+    "age_h": ("已用时(时)", "Age (h)"),
+    "sla_h": ("时限(时)", "SLA (h)"),
+    "overdue_h": ("超时(时)", "Overdue (h)"),
+    "keyword": ("关键词", "Keyword"),
+    "ids": ("相关工单", "Tickets"),
+    "new": ("新出现", "New"),
+    "var_a": ("因素A", "Factor A"),
+    "var_b": ("因素B", "Factor B"),
+    "r": ("相关系数r", "r"),
+    "p_value": ("p值", "p"),
+    "importance": ("重要性", "Importance"),
+    "performance": ("表现", "Performance"),
+    "quadrant": ("象限", "Quadrant"),
+    "rank": ("排名", "Rank"),
+    "area": ("改进方向", "Area"),
+    "score": ("得分", "Score"),
+    "why": ("理由", "Why"),
+    "index": ("指数", "Index"),
+    "responses": ("有效问卷", "Responses"),
+    "completed": ("完成", "Completed"),
+    "started": ("开始", "Started"),
+    "abandoned": ("中途退出", "Abandoned"),
+    "in_progress": ("进行中", "In progress"),
+    "completion_rate": ("完成率", "Completion rate"),
+    "csat": ("CSAT", "CSAT"),
+    "nps": ("NPS", "NPS"),
+    "promoters": ("推荐者%", "Promoters %"),
+    "passives": ("被动者%", "Passives %"),
+    "detractors": ("贬损者%", "Detractors %"),
+    "complaint_rate": ("投诉率(每千份)", "Complaint rate (per 1,000)"),
+    "overall": ("总体满意度", "Overall satisfaction"),
+    "used": ("指数采用", "Used for index"),
+    "active_customers": ("活跃客户", "Active customers"),
+    # cleaning
+    "c_responses": ("已完成问卷", "Completed responses"),
+    "c_straightline": ("直线作答（剔除）", "Straight-lining (excluded)"),
+    "c_speeder": ("作答过快（剔除）", "Too fast (excluded)"),
+    "c_duplicate": ("同周期重复作答（剔除）", "Repeat in cycle (excluded)"),
+    "c_excluded": ("剔除合计", "Excluded in all"),
+    "c_kept": ("有效问卷", "Kept"),
+    # statuses and flags
+    "up": ("显著上升", "significantly up"),
+    "down": ("显著下降", "significantly down"),
+    "no_change": ("无显著变化", "no significant change"),
+    "insufficient_sample": ("样本不足", "sample too small"),
+    "no_baseline": ("无基准", "no baseline"),
+    "low": ("偏低(<0.7)", "low (< 0.7)"),
+    "zero_variance": ("无差异", "no variance"),
+    "too_few_items": ("题数不足", "too few items"),
+    "too_few_respondents": ("样本不足", "too few responses"),
+    "yes": ("是", "yes"),
+    # weight methods
+    "w_ahp": ("专家打分（AHP）", "Expert (AHP)"),
+    "w_regression": ("回归分析", "Regression"),
+    "w_relative": ("相对重要性", "Relative importance"),
+    "w_entropy": ("熵权法", "Entropy"),
+    "w_stated": ("客户反馈", "Customer-stated"),
+    "w_blend": ("组合权重", "Blend"),
+    "w_equal": ("等权重", "Equal weights"),
+    # roles
+    "r_item": ("评分题", "rating"),
+    "r_importance": ("重要性", "importance"),
+    "r_overall": ("总体满意度", "overall"),
+    "r_nps": ("推荐意愿(0–10)", "recommend (0–10)"),
+    # notes
+    "n_low_sample": (
+        "本期有效样本 {n} 份，少于 {min_n} 份：与上期和基准的比较不作显著性判断。",
+        "Only {n} valid responses this period (fewer than {min_n}): changes are not judged significant.",
+    ),
+    "n_prev_low_sample": (
+        "上期有效样本 {n} 份，少于 {min_n} 份，与上期的比较仅供参考。",
+        "The previous period had only {n} valid responses (fewer than {min_n}); the comparison is "
+        "indicative.",
+    ),
+    "n_change_rule": (
+        "变化判断：双方样本均≥{min_n}且差值的95%置信区间不含0时才判为显著。",
+        "A change is called significant only when both samples have n ≥ {min_n} and the 95% CI of the "
+        "difference excludes 0.",
+    ),
+    "n_incomplete": (
+        "本期有 {missing} 个维度没有数据，指数按其余维度的权重重新归一计算。",
+        "{missing} dimension(s) have no data this period; the index renormalises the other weights.",
+    ),
+    "n_cleaning": (
+        "规则：评分题全部相同（≥{min_items}题）为直线作答；每题用时少于{seconds:g}秒为作答过快；"
+        "同一客户同一周期多次作答只保留第一次。仅统计已完成问卷。",
+        "Rules: identical answers to all rating items (≥ {min_items}) is straight-lining; under "
+        "{seconds:g} s per answer is too fast; a customer's repeat in one period keeps the first. "
+        "Completed responses only.",
+    ),
+    "n_weights_used": ("指数采用：{method}。", "The index uses: {method}."),
+    "n_weights_window": (
+        "数据驱动的权重基于趋势窗口内全部有效问卷（{n} 份）估计。",
+        "Data-driven weights are estimated on all valid responses of the trend window ({n}).",
+    ),
+    "n_weight_missing": ("{method}：无法计算（{reason}）。", "{method}: not available ({reason})."),
+    "n_weight_fallback": (
+        "配置的权重方法“{wanted}”不可用，改用“{used}”。",
+        "The configured weight method '{wanted}' is not available; '{used}' is used instead.",
+    ),
+    "n_ahp_cr": ("AHP 一致性比率 CR = {cr:.3f}{verdict}。", "AHP consistency ratio CR = {cr:.3f}{verdict}."),
+    "n_ahp_ok": ("（<0.1，通过）", " (< 0.1, consistent)"),
+    "n_ahp_bad": ("（≥0.1，未通过，不采用）", " (≥ 0.1, inconsistent: not used)"),
+    "n_alpha": ("α ≥ 0.7 视为内部一致性可接受。", "Alpha ≥ 0.7 counts as acceptable internal consistency."),
+    "n_rates": (
+        "投诉率分母：本期已完成问卷 {responses} 份；活跃客户 {customers} 名（本期作答或投诉的客户）。",
+        "Rate denominators: {responses} completed responses; {customers} active customers (answered "
+        "or complained this period).",
+    ),
+    "n_sla": (
+        "处理时限（按严重程度）：{sla}。时限内解决率 = 时限内解决 /（已解决 + 已超时未结）。",
+        "SLA by severity: {sla}. Within-SLA share = resolved in time / (resolved + open past SLA).",
+    ),
+    "n_overdue_total": (
+        "当前超时未结工单共 {n} 张（含往期）。",
+        "{n} open tickets are past their SLA (all periods).",
+    ),
+    "n_keywords_filtered": (
+        "已过滤 {n} 个疑似个人信息的关键词（电话、邮箱、人名）。",
+        "{n} keyword(s) that looked like personal data (phone, e-mail, name) were left out.",
+    ),
+    "n_correlation": (
+        "按周期计算（{n} 个周期，至少需要 3 个）；相关不代表因果。",
+        "Computed across periods ({n}; at least 3 needed); correlation is not causation.",
+    ),
+    "n_ipa_importance": ("重要性取自：{source}。", "Importance from: {source}."),
+    "n_ipa_stated": ("客户自评重要性（1–5）", "customer-stated importance (1–5)"),
+    "n_ipa_weights": ("指数权重（无客户自评数据）", "index weights (no stated importance)"),
+    "n_no_data_trend": ("趋势中无数据的周期保留为空。", "Periods without data stay empty in the trend."),
+}
+
+SEVERITY_TEXT: Final = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The label ``key`` in ``lang``, with ``values`` filled into its placeholders."""
+    zh, en = TEXT[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def present(value: object) -> bool:
+    """Whether a cell holds a value (not None, NaN or pd.NA)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NA
+
+
+def dimension_label(key: object, lang: str) -> str:
+    """A dimension's name in ``lang`` (the key itself if unknown, an em dash if missing)."""
+    return DIMENSION_LABELS.get(str(key), {}).get(lang, str(key)) if present(key) else "—"
+
+
+def category_label(key: object, lang: str) -> str:
+    """A complaint category's name in ``lang`` (the key itself if unknown, an em dash if missing)."""
+    return CATEGORY_LABELS.get(str(key), {}).get(lang, str(key)) if present(key) else "—"
+
+
+def severity_label(key: object, lang: str) -> str:
+    """A complaint severity in ``lang`` (the key itself if unknown)."""
+    pair = SEVERITY_TEXT.get(str(key))
+    return str(key) if pair is None else (pair[0] if lang == "zh" else pair[1])
