@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,11 +78,14 @@ def report_now(at: dt.date | None, period: str, tz: str) -> pd.Timestamp:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from analysis.report import ReportSettings, build_report, report_window
+    from analysis.report import build_report, report_window
+    from bot.digests import report_settings
 
     tz = settings.timezone
     now = report_now(args.at, args.period, tz)
-    config = ReportSettings(tz=tz, lang=args.lang or settings.default_language, charts=args.format == "html")
+    # The digests' settings (time zone, the operator's SLA hours); charts only where they are shown.
+    digest_config = report_settings(settings, args.lang or settings.default_language)
+    config = replace(digest_config, charts=args.format == "html")
     start, end = report_window(now, args.period, config.trend_periods, tz)
     frames = asyncio.run(_load(settings, start, end))
     report = build_report(frames.answers, frames.responses, frames.complaints, now, args.period, config)
