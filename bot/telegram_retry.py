@@ -1,17 +1,20 @@
-"""Waiting out Telegram's flood control: aiogram raises TelegramRetryAfter on 429 and never retries.
+"""Waiting out Telegram's flood control and brief server errors; aiogram retries neither.
 
-A request middleware on the Bot's session sleeps the `retry_after` Telegram asks for and sends the
-same request again, so every caller (replies, alerts, digests, invitations) keeps its message.
+A request middleware on the Bot's session sleeps the `retry_after` Telegram asks for (429), or a
+short back-off after a 5xx, and sends the same request again, so every caller (replies, alerts,
+digests, invitations) keeps its message. Handlers commit before they send, so a reply that fails
+for good is lost for good: a redelivered update is recognised as processed and skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
@@ -19,14 +22,24 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 logger = logging.getLogger(__name__)
+# A 5xx from Telegram's front servers is usually over within a second or two; after these pauses the
+# error stands. (A 5xx may, rarely, follow a request that was carried out: a duplicate message is
+# the price of never losing one.)
+SERVER_ERROR_DELAYS = (0.5, 1.0, 2.0)
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Retry a request after the wait Telegram names, up to `attempts` times (then the error stands)."""
+    """Retry after a 429's wait (up to `attempts` tries in all) and after 5xx (once per back-off)."""
 
-    def __init__(self, attempts: int = 5, longest_wait: float = 60.0) -> None:
+    def __init__(
+        self,
+        attempts: int = 5,
+        longest_wait: float = 60.0,
+        server_error_delays: Sequence[float] = SERVER_ERROR_DELAYS,
+    ) -> None:
         self.attempts = attempts
         self.longest_wait = longest_wait
+        self.server_error_delays = tuple(server_error_delays)
 
     async def __call__(
         self,
@@ -34,17 +47,21 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
-        for attempt in range(1, self.attempts + 1):
+        flood_waits = 0
+        server_delays = iter(self.server_error_delays)
+        while True:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                if attempt == self.attempts or error.retry_after > self.longest_wait:
+                flood_waits += 1
+                if flood_waits >= self.attempts or error.retry_after > self.longest_wait:
                     raise
-                logger.warning(
-                    "%s: flood control, waiting %ss (attempt %s)",
-                    type(method).__name__,
-                    error.retry_after,
-                    attempt,
-                )
-                await asyncio.sleep(error.retry_after)
-        raise AssertionError("unreachable")  # the loop returns or raises
+                wait: float = error.retry_after
+                reason = "flood control"
+            except TelegramServerError as error:
+                next_delay = next(server_delays, None)
+                if next_delay is None:
+                    raise
+                wait, reason = next_delay, f"server error ({error.message})"
+            logger.warning("%s: %s, retrying in %ss", type(method).__name__, reason, wait)
+            await asyncio.sleep(wait)

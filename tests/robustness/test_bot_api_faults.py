@@ -1,0 +1,40 @@
+"""The Bot API answers 429 (flood control) or 5xx: the customer still gets every reply, nothing is lost."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.emulator.emulator import BotAPIEmulator
+from tests.support.botapp import running_bot
+from tests.support.survey_steps import answer, start_survey, stored_answers, wait_for_question
+
+
+@pytest.mark.parametrize("method", ["sendMessage", "editMessageText", "answerCallbackQuery"])
+async def test_flood_control_on_a_reply_delays_it_but_loses_nothing(
+    db: AsyncEngine, emulator: BotAPIEmulator, method: str
+) -> None:
+    customer = emulator.customer(4101)
+    async with running_bot(db, emulator):
+        await start_survey(customer)
+        emulator.fail_next(method, status=429, retry_after=1)
+        await answer(customer, 4)
+        await wait_for_question(customer, "第 2/16 题")
+        await answer(customer, 5)
+        await wait_for_question(customer, "第 3/16 题")
+    assert [c.status for c in emulator.calls(method) if not c.ok] == [429]
+    assert await stored_answers(db, 4101) == {"func_needs": 4.0, "func_practical": 5.0}
+
+
+@pytest.mark.parametrize(("status", "times"), [(500, 1), (502, 3)])
+async def test_a_server_error_on_a_reply_is_retried_and_loses_nothing(
+    db: AsyncEngine, emulator: BotAPIEmulator, status: int, times: int
+) -> None:
+    customer = emulator.customer(4102, timeout=10)
+    async with running_bot(db, emulator):
+        await start_survey(customer)
+        emulator.fail_next("sendMessage", status=status, times=times)
+        await answer(customer, 4)
+        await wait_for_question(customer, "第 2/16 题")
+    assert [c.status for c in emulator.calls("sendMessage") if not c.ok] == [status] * times
+    assert await stored_answers(db, 4102) == {"func_needs": 4.0}

@@ -1,0 +1,82 @@
+"""A bot process killed with SIGKILL mid-survey: after a restart the customer resumes, nothing is lost."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.emulator.emulator import BotAPIEmulator
+from bot.emulator.state import CallbackQueryRecord
+from tests.robustness.bot_process import bot_process, kill_when, wait_for_lock_waiters
+from tests.support.survey_steps import (
+    THANKS_ZH,
+    answer,
+    option_button,
+    responses_of,
+    start_survey,
+    stored_answers,
+    wait_for_question,
+)
+
+QUESTIONS = 16
+PLAN = [3 + i % 3 for i in range(QUESTIONS)]  # all above 2: the optional comment question stays hidden
+
+
+async def test_killed_after_storing_an_answer_but_before_replying(
+    db: AsyncEngine, database_url: str, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    customer = emulator.customer(4401, timeout=15)
+    async with bot_process(emulator, database_url, tmp_path / "first") as first:
+        await start_survey(customer)
+        for value in PLAN[:5]:
+            await answer(customer, value)
+        press = emulator.press(4401, option_button(customer, PLAN[5]))
+        assert isinstance(press, CallbackQueryRecord)
+        # The answer is committed before the button is acknowledged: die right there.
+        kill_when(emulator, lambda: press.answered, first)
+        assert await first.exited(timeout=30) == -signal.SIGKILL
+    assert len(await stored_answers(db, 4401)) == 6  # the sixth answer was committed, nothing half-done
+    assert await responses_of(db, 4401) == ["started"]
+
+    async with bot_process(emulator, database_url, tmp_path / "second"):
+        await customer.send("/survey")
+        await customer.wait_for(lambda: "▶️ 继续上次" in customer.buttons, what="resume offer")
+        assert "已答 6 题" in customer.last_text
+        await customer.press("▶️ 继续上次")
+        for number, value in enumerate(PLAN[6:], start=7):
+            await wait_for_question(customer, f"第 {number}/{QUESTIONS} 题")
+            await answer(customer, value)
+        assert THANKS_ZH in customer.last_text
+    assert list((await stored_answers(db, 4401)).values()) == [float(v) for v in PLAN]
+    assert await responses_of(db, 4401) == ["completed"]
+
+
+async def test_killed_while_an_update_waits_for_the_database(
+    db: AsyncEngine, database_url: str, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    customer = emulator.customer(4402, timeout=15)
+    async with bot_process(emulator, database_url, tmp_path / "first") as first:
+        await start_survey(customer)
+        await answer(customer, PLAN[0])
+        question = customer.keyboard_message
+        assert question is not None
+        async with db.connect() as blocker:
+            # Hold this chat's lock, as a slow update in another process would: the press waits on it.
+            await blocker.execute(text("SELECT pg_advisory_lock(4402)"))
+            emulator.press(4402, option_button(customer, PLAN[1]))
+            await customer.wait_for(lambda: len(emulator.queue) == 0, what="the press to be fetched")
+            await wait_for_lock_waiters(db, 1)
+            first.process.kill()
+            assert await first.exited(timeout=30) == -signal.SIGKILL
+            await blocker.execute(text("SELECT pg_advisory_unlock(4402)"))
+    assert len(await stored_answers(db, 4402)) == 1  # the press left no trace
+
+    async with bot_process(emulator, database_url, tmp_path / "second"):
+        # aiogram confirms a polled batch with its next getUpdates, before the handlers finish, so
+        # the update in flight is not delivered again; the question still has its keyboard.
+        await customer.press(option_button(customer, PLAN[1]), message=question)
+        await wait_for_question(customer, f"第 3/{QUESTIONS} 题")
+    assert list((await stored_answers(db, 4402)).values()) == [float(v) for v in PLAN[:2]]
