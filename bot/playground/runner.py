@@ -84,7 +84,8 @@ async def run_playground(
 
 
 async def _serve_page(app: web.Application, options: PlaygroundOptions) -> web.AppRunner:
-    page = web.AppRunner(app, access_log=None, handle_signals=False)
+    # Pages hold long polls open for up to half a minute; Ctrl+C should not wait for them.
+    page = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await page.setup()
     try:
         await web.TCPSite(page, options.host, options.port).start()
