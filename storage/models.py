@@ -124,6 +124,9 @@ class Response(Base):
     started_at: Mapped[datetime] = mapped_column(server_default=_now())
     completed_at: Mapped[datetime | None]
     abandoned_at: Mapped[datetime | None]
+    # Where the response came from: a campaign's invitation, and the service event's context (branch, …).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    context: Mapped[dict[str, Any] | None]
 
 
 class AnswerRow(Base):
@@ -259,3 +262,99 @@ class AdminSubscription(Base):
     admin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     frequency: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(server_default=_now(), onupdate=_now())
+
+
+class Campaign(Base):
+    """A survey campaign: which survey, whom, on which cycle, with which reminders (the spec, as JSON)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (CheckConstraint("status IN ('active', 'paused', 'finished')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    survey_key: Mapped[str] = mapped_column(String(40))
+    spec: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    rounds_planned: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class CampaignInvitation(Base):
+    """One customer invited in one round of a campaign (round NULL: triggered through the API).
+
+    Claimed ('sending'/'reminding') before each message and marked after it, so a restart neither
+    repeats nor skips anyone; `due_at` is when the invitation, or the next reminder, should go out.
+    """
+
+    __tablename__ = "campaign_invitations"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "round", "respondent_id"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'reminding', 'failed', 'blocked', 'opted_out')",
+            name="status",
+        ),
+        Index("ix_campaign_invitations_status_due_at", "status", "due_at"),
+        Index("ix_campaign_invitations_respondent_id", "respondent_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    round: Mapped[int | None]
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    invited_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reminded_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(80))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="SET NULL"))
+    context: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class CustomerProfile(Base):
+    """What campaigns need to know of a customer: external id, tags, time zone, opt-out, block, consent."""
+
+    __tablename__ = "customer_profiles"
+    respondent_id: Mapped[int] = mapped_column(
+        ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True
+    )
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]
+    consent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=_now(), onupdate=_now())
+
+
+class KpiReading(Base):
+    """One performance reading (waiting time, uptime, …) from an operator's system or a sensor."""
+
+    __tablename__ = "kpi_readings"
+    __table_args__ = (
+        UniqueConstraint("kpi", "measured_at", "branch", "source"),
+        Index("ix_kpi_readings_measured_at", "measured_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[datetime]
+    # '' rather than NULL, so the unique constraint also catches re-sent readings without a branch.
+    branch: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    received_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class ApiIdempotencyKey(Base):
+    """A POST already handled for a client's Idempotency-Key: a retry gets the stored answer back."""
+
+    __tablename__ = "api_idempotency_keys"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the API key
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.campaigns import CampaignRepository
 from storage.complaints import ComplaintRepository
 from storage.digests import DigestRepository
+from storage.idempotency import IdempotencyRepository
+from storage.kpis import KpiRepository
+from storage.privacy import PrivacyRepository
+from storage.profiles import ProfileRepository
 from storage.respondents import RespondentRepository
 from storage.responses import ResponseRepository
 from storage.surveys import StoredSurvey, SurveyRepository
@@ -21,6 +26,11 @@ class UnitOfWork:
         self.responses = ResponseRepository(session)
         self.complaints = ComplaintRepository(session)
         self.digests = DigestRepository(session)
+        self.campaigns = CampaignRepository(session)
+        self.profiles = ProfileRepository(session)
+        self.privacy = PrivacyRepository(session)
+        self.kpis = KpiRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         self.committed = False
 
     async def commit(self) -> None:
