@@ -18,7 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
-from bot.handlers import admin_digest, admin_tickets, complaint, fallback, menu, my_tickets, survey
+from bot.handlers import (
+    admin_digest,
+    admin_tickets,
+    campaigns_admin,
+    complaint,
+    customer_links,
+    fallback,
+    invitations,
+    kpis_admin,
+    menu,
+    my_tickets,
+    privacy,
+    survey,
+)
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
@@ -77,12 +90,17 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
     dispatcher["complaint_flow"] = complaint_flow()
     dispatcher.include_routers(
+        customer_links.create_router(),  # before menu, whose /start takes every other deep link
         menu.create_router(),
         admin_digest.create_router(),
         admin_tickets.create_router(),
         survey.create_router(),
         complaint.create_router(),
         my_tickets.create_router(),
+        campaigns_admin.create_router(),
+        kpis_admin.create_router(),
+        invitations.create_router(),
+        privacy.create_router(),
         fallback.create_router(),
     )
     return dispatcher

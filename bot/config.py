@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.api.keys import parse_entry
+from dialogs.campaign import QuietHours
 from dialogs.tickets import SEVERITIES, Sla
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -54,6 +56,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 8081
+    # Distribution. API_KEYS: comma-separated keys for the HTTP API, each plaintext (hashed at load)
+    # or sha256:<64 hex>; only digests are kept. ANONYMOUS_ANSWERS: exports carry no customer ids.
+    api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
+    anonymous_answers: bool = False
+    campaign_rate_per_second: float = Field(default=25, gt=0, description="Telegram allows ~30 messages/s")
+    campaign_quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours.parse("21:00-09:00")
+    campaign_check_seconds: float = Field(default=5, gt=0)
+    kpi_file: Path | None = Field(default=None, description="KPI definitions; empty → dialogs/kpis.yaml")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -65,6 +75,20 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("use comma-separated numeric Telegram user ids, e.g. 12345,67890") from None
         return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _hash_api_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple | set | frozenset):
+            return frozenset(parse_entry(str(entry)) for entry in value if str(entry).strip())
+        return value
+
+    @field_validator("campaign_quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet_hours(cls, value: object) -> object:
+        return QuietHours.parse(value) if isinstance(value, str) else value
 
     @field_validator("bot_token")
     @classmethod

@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher, set_commands
+from bot.campaigns import CampaignSender
 from bot.config import Settings
 from bot.digests import DigestScheduler
 from bot.metrics import Metrics
@@ -72,6 +73,7 @@ class Runtime:
     bot: Bot
     dispatcher: Dispatcher
     metrics: Metrics
+    campaigns: CampaignSender | None = None
 
 
 @asynccontextmanager
@@ -91,11 +93,14 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 asyncio.create_task(watch_sla(bot, engine, settings)),
                 asyncio.create_task(digests.run_forever(utc_now)),
             ]
+            campaigns = CampaignSender.with_own_bot(engine, settings)
+            campaigns.start()
             try:
-                yield Runtime(settings, engine, bot, dispatcher, metrics)
+                yield Runtime(settings, engine, bot, dispatcher, metrics, campaigns)
             finally:
                 for task in background:
                     task.cancel()
+                await campaigns.stop()
         finally:
             await engine.dispose()
     finally:

@@ -113,13 +113,13 @@ async def send_prompt(
     await bot.send_message(chat_id, text, reply_markup=keyboard)
 
 
-async def send_intro(bot: Bot, chat_id: int, stored: StoredSurvey, language: Language) -> None:
-    """The survey's title and introduction."""
+async def send_intro(
+    bot: Bot, chat_id: int, stored: StoredSurvey, language: Language, notice: str | None = None
+) -> None:
+    """The survey's title and introduction (with a notice below it, e.g. the privacy notice)."""
     survey = stored.survey
-    await bot.send_message(
-        chat_id,
-        t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language)),
-    )
+    text = t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language))
+    await bot.send_message(chat_id, text + (f"\n\n{notice}" if notice else ""))
 
 
 async def send_finish(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:

@@ -49,9 +49,19 @@ async def offer_or_start(
 
 
 async def start_survey(
-    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    key: str,
+    invitation_id: int | None = None,
 ) -> None:
-    """Open a fresh response to the latest version of survey `key` and ask its first question."""
+    """Open a fresh response to the latest version of survey `key` and ask its first question.
+
+    The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
+    a customer's first survey starts with the privacy notice.
+    """
     language: Language = respondent.language  # type: ignore[assignment]
     stored = await uow.surveys.latest(key)
     if stored is None:
@@ -59,8 +69,10 @@ async def start_survey(
         await bot.send_message(chat_id, t(language, "survey_unavailable"))
         return
     step = await begin(uow, respondent, stored, dialog)
+    await uow.campaigns.attach_response(respondent.id, key, step.state.response_id, invitation_id)
+    notice = await uow.profiles.claim_consent_notice(respondent.id)
     await uow.commit()
-    await send_intro(bot, chat_id, stored, language)
+    await send_intro(bot, chat_id, stored, language, t(language, "privacy_consent") if notice else None)
     await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)
 
 
