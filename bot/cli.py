@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.kpi_commands import add_distribution_commands
 from bot.report_commands import add_report_commands
 from storage.migrate import DatabaseBehind
 
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     survey_load.add_argument("file", type=Path)
     survey_load.set_defaults(handler=_survey_load)
     add_report_commands(commands)
+    add_distribution_commands(commands)
     return parser
 
 

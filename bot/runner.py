@@ -12,6 +12,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.api.routes import add_api_routes
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.campaigns import CampaignSender
 from bot.config import Settings
@@ -118,6 +119,7 @@ async def run_polling(settings: Settings) -> None:
         me = await rt.bot.get_me()
         app = web.Application()
         add_health_routes(app, rt.engine, rt.metrics)
+        add_api_routes(app, rt.engine, settings, rt.bot, rt.campaigns.wake if rt.campaigns else None)
         runner = await _serve(app, settings)
         logger.info("polling as @%s", me.username)
         try:
@@ -141,6 +143,7 @@ async def run_webhook(settings: Settings) -> None:
     webhook_path(settings)  # fail fast on missing webhook settings, before touching the database
     async with runtime(settings) as rt:
         app = build_web_app(settings, rt.dispatcher, rt.bot, rt.engine, rt.metrics)
+        add_api_routes(app, rt.engine, settings, rt.bot, rt.campaigns.wake if rt.campaigns else None)
         await set_commands(rt.bot)
         await set_webhook_once(rt.bot, rt.engine, settings)
         runner = await _serve(app, settings)

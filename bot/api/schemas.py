@@ -1,0 +1,185 @@
+"""Request and response bodies of the HTTP API (pydantic models; the OpenAPI document is built from them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.api.links import EXTERNAL_ID
+from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
+from dialogs.kpis import KPI_KEY
+
+MAX_BATCH = 1000
+Text64 = Field(default=None, min_length=1, max_length=64)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerRef(_Strict):
+    """Who: the customer's Telegram user id, or the operator's id linked through a deep link."""
+
+    telegram_id: int | None = Field(default=None, gt=0)
+    external_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CustomerRef:
+        if (self.telegram_id is None) == (self.external_id is None):
+            raise ValueError("give exactly one of telegram_id and external_id")
+        return self
+
+
+class ServiceContext(_Strict):
+    """The service event a post-service survey is about; stored with the response as report dimensions."""
+
+    branch: str | None = Text64
+    staff_id: str | None = Text64
+    service_type: str | None = Text64
+    service_at: datetime | None = None
+
+
+class InvitationRequest(_Strict):
+    """Ask for a post-service survey for one customer."""
+
+    customer: CustomerRef
+    campaign: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="a campaign with audience kind 'api'; default post_service",
+    )
+    context: ServiceContext | None = None
+    send_at: datetime | None = Field(default=None, description="not before this time (default: now)")
+
+
+class InvitationAccepted(BaseModel):
+    """The invitation was stored; the bot sends it within Telegram's limits and outside quiet hours."""
+
+    invitation_id: int
+    campaign: str
+    status: Literal["pending", "opted_out", "blocked"]
+    due_at: datetime | None = Field(description="when it goes out (null: it will not, see status)")
+
+
+class KpiReadingIn(_Strict):
+    """One reading; naive times are in the operator's TIMEZONE."""
+
+    kpi: str = Field(pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file")
+    value: float = Field(allow_inf_nan=False)
+    measured_at: datetime
+    branch: str = Field(default="", max_length=64)
+    source: str = Field(default="", max_length=64, description="system or sensor id")
+
+
+class KpiBatch(_Strict):
+    """Up to 1000 readings at once."""
+
+    readings: list[KpiReadingIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class KpiStored(BaseModel):
+    """How many readings were new, and how many re-sent ones replaced a stored value."""
+
+    inserted: int
+    updated: int
+
+
+class CustomerAttributes(CustomerRef):
+    """Segment tags and time zone of one customer (fields left out stay as they are)."""
+
+    tags: list[str] | None = Field(default=None, max_length=50)
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
+
+    @field_validator("tags")
+    @classmethod
+    def _check_tags(cls, tags: list[str] | None) -> list[str] | None:
+        if tags is not None and not all(re.fullmatch(TAG_PATTERN, tag) for tag in tags):
+            raise ValueError("tags are 1–40 letters, digits, _ or -")
+        return tags
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, name: str | None) -> str | None:
+        if name is not None:
+            zone(name)
+        return name
+
+
+class CustomersUpdate(_Strict):
+    """Tag customers (for campaign segments) or set their time zones (for quiet hours)."""
+
+    customers: list[CustomerAttributes] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CustomersUpdated(BaseModel):
+    """How many customers were updated, and which were not known to the bot."""
+
+    updated: int
+    unknown: list[dict[str, Any]]
+
+
+class LinkRequest(_Strict):
+    """Make a deep link that links whoever opens it to the operator's customer id."""
+
+    external_id: str = Field(pattern=EXTERNAL_ID)
+
+
+class LinkCreated(BaseModel):
+    """Send `url` to the customer (e.g. by SMS or e-mail); opening it in Telegram links them."""
+
+    external_id: str
+    start_parameter: str
+    url: str
+
+
+class ExportQuery(_Strict):
+    """Filters and paging shared by the exports; dates without a time are days in TIMEZONE."""
+
+    since: datetime | date | None = None
+    until: datetime | date | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+    cursor: int | None = Field(default=None, ge=0, description="next_cursor of the previous page")
+
+
+class ResponsesQuery(ExportQuery):
+    """GET /api/v1/responses filters."""
+
+    survey: str | None = None
+    campaign: str | None = None
+    status: Literal["started", "completed", "abandoned"] | None = None
+    branch: str | None = None
+    staff_id: str | None = None
+    service_type: str | None = None
+
+
+class ComplaintsQuery(ExportQuery):
+    """GET /api/v1/complaints filters."""
+
+    status: Literal["received", "in_progress", "resolved", "reopened", "closed"] | None = None
+    category: Literal["personnel", "process", "technology", "resources", "other"] | None = None
+    severity: Literal["low", "medium", "high"] | None = None
+
+
+class Page(BaseModel):
+    """A page of an export; pass next_cursor as cursor for the next page (null: this was the last)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+class ErrorDetail(BaseModel):
+    """One problem with a request."""
+
+    location: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a stable code, a sentence, and the problems found."""
+
+    error: str
+    message: str
+    details: list[ErrorDetail] = []
