@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +19,6 @@ from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 
 Cycle = Literal["once", "daily", "weekly", "monthly"]
 AudienceKind = Literal["all", "served", "ids", "tag", "api"]
-CYCLES: tuple[Cycle, ...] = ("once", "daily", "weekly", "monthly")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 TAG_PATTERN = r"^[\w-]{1,40}$"
 API_CAMPAIGN = "post_service"  # the campaign that API-triggered (post-service) invitations belong to
@@ -263,8 +262,3 @@ def parse_ids(text: str) -> tuple[int, ...]:
     if not parts or not all(part.isdigit() and int(part) > 0 for part in parts):
         raise ValueError("expected positive numeric Telegram ids separated by spaces or commas")
     return tuple(dict.fromkeys(int(part) for part in parts))
-
-
-def day_of(moment: datetime, timezone: str) -> date:
-    """The operator's calendar day of a moment."""
-    return moment.astimezone(zone(timezone)).date()
