@@ -30,6 +30,7 @@ from analysis.digest import (
 )
 from analysis.periods import Freq, PeriodBounds, period_of
 from analysis.report import Report, ReportSettings, build_report, report_window
+from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.metrics import Metrics
 from dialogs.i18n import Language, t
@@ -40,6 +41,7 @@ from storage.unit_of_work import UnitOfWork
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DIGEST_LOCK = (4, 1)  # advisory lock namespace: one process runs a digest round at a time
+CAMPAIGNS_IN_DIGEST = 5
 FREQUENCIES: dict[str, Freq] = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 
@@ -85,9 +87,15 @@ async def build_period_report(
     return report, frames
 
 
-async def send_report(bot: Bot, chat_id: int, report: Report, language: Language) -> None:
-    """The chart (captioned with the title) then the digest text, split within Telegram's limits."""
-    parts = split_message(digest_text(report, language))
+async def send_report(
+    bot: Bot, chat_id: int, report: Report, language: Language, extra: list[str] | None = None
+) -> None:
+    """The chart (captioned with the title) then the digest text (and `extra` paragraphs), split
+    within Telegram's limits."""
+    text = digest_text(report, language)
+    if extra:
+        text += "\n\n" + "\n".join(extra)
+    parts = split_message(text)
     chart = report.charts.get("index_trend")
     if chart:
         caption = parts[0].split("\n", 1)[0][:CAPTION_LIMIT]
@@ -132,7 +140,7 @@ class DigestScheduler:
                     reports[key], _ = await build_period_report(
                         self.engine, self.settings, FREQUENCIES[frequency], at, language
                     )
-                await send_report(self.bot, admin_id, reports[key], language)
+                await send_report(self.bot, admin_id, reports[key], language, await self._campaigns(language))
             except Exception:
                 logger.exception("digest for admin %s failed; it will be retried", admin_id)
                 await self._finish(admin_id, f"digest:{frequency}", period.label, sent=False)
@@ -177,6 +185,12 @@ class DigestScheduler:
                 await self._finish(admin_id, condition, current.label, sent=True)
                 sent += 1
         return sent
+
+    async def _campaigns(self, language: Language) -> list[str]:
+        """Response rates of the newest campaigns (nothing when there are none)."""
+        async with session_factory(self.engine)() as session:
+            rates = (await UnitOfWork(session).campaigns.rates())[:CAMPAIGNS_IN_DIGEST]
+        return [t(language, "admin_digest_campaigns"), *rates_lines(rates, language)] if rates else []
 
     async def _preferences(self, admin_id: int) -> tuple[str, Language]:
         async with session_factory(self.engine)() as session:

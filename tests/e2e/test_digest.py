@@ -20,8 +20,11 @@ from bot.emulator.customer import Customer
 from bot.emulator.emulator import BotAPIEmulator
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
+from dialogs.campaign import Audience, CampaignSpec, Schedule
 from storage.analytics import load_frames
+from storage.database import session_factory
 from storage.demo_data import DemoConfig, write_demo_data
+from storage.unit_of_work import UnitOfWork
 from tests.support.botapp import ADMIN_ID, RunningBot, bot_settings, running_bot
 
 SECOND_ADMIN = 900002
@@ -182,3 +185,19 @@ async def test_a_non_admin_gets_no_digest_or_export(tingjian: RunningBot, emulat
         await customer.send(command)
         assert "仅限管理员" in customer.last_text
     assert not any(m.media_kind for m in customer.messages)
+
+
+async def test_the_digest_carries_campaign_response_rates(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    spec = CampaignSpec(
+        name="spring-pulse", audience=Audience(kind="all"), schedule=Schedule(start=MONDAY_MORNING)
+    )
+    async with session_factory(history)() as session, session.begin():
+        await UnitOfWork(session).campaigns.save(spec)
+    first, _ = admins
+    digest = scheduler(history, emulator)
+    await digest.run_once(MONDAY_MORNING)
+    await first.wait_for(lambda: any("📮 问卷发放" in text for text in digests(first)), what="campaign rates")
+    assert any("spring-pulse" in text for text in digests(first))
+    await digest.bot.session.close()
