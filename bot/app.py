@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
-
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -35,6 +30,7 @@ from bot.handlers import (
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
+from bot.telegram_session import TelegramSession
 from dialogs.i18n import LANGUAGES, t
 
 
@@ -45,30 +41,13 @@ def build_bot(settings: Settings) -> Bot:
             "setting BOT_TOKEN: missing — create a bot with @BotFather and set BOT_TOKEN=<token> "
             "(or try everything locally with `tingjian playground`)"
         )
-    session = AiohttpSession(
-        api=TelegramAPIServer.from_base(settings.telegram_api_base), json_loads=json_loads_without_nul
-    )
+    session = TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     session.middleware(RetryAfterMiddleware())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-
-
-# A JSON escape \u0000 (an odd number of backslashes before "u0000"); an even number is literal text.
-_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-
-
-def json_loads_without_nul(text: str | bytes) -> Any:
-    """Decode Bot API JSON without U+0000: PostgreSQL stores no NUL in text or jsonb, so a customer's
-    message carrying one would fail on every retry and never be answered. (Updates, polled or posted
-    to the webhook, are decoded by the session's loader.)"""
-    if isinstance(text, bytes):
-        text = text.decode()
-    if "\\u0000" in text:
-        text = _NUL_ESCAPE.sub(r"\1", text)
-    return json.loads(text)
 
 
 def build_dispatcher(

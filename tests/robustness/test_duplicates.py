@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.emulator import BotAPIEmulator
@@ -28,6 +28,13 @@ QUESTIONS = 16
 async def processed_updates(engine: AsyncEngine) -> int:
     async with session_factory(engine)() as session:
         return int(await session.scalar(select(func.count()).select_from(ProcessedUpdate)) or 0)
+
+
+async def chat_locks_held(engine: AsyncEngine, chat_id: int) -> int:
+    """Advisory locks on this chat still held by any database session (pooled ones included)."""
+    query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :chat AND granted")
+    async with engine.connect() as connection:
+        return int(await connection.scalar(query, {"chat": chat_id}) or 0)
 
 
 async def test_every_update_delivered_twice_is_handled_once(
@@ -119,3 +126,4 @@ async def test_a_burst_of_concurrent_webhook_deliveries_from_one_chat_is_seriali
     stored = await stored_answers(db, 4204)
     assert Counter(stored.values()) == Counter(float(v) for v in typed)  # each typed answer exactly once
     assert await processed_updates(db) == 1 + len(typed)
+    assert await chat_locks_held(db, 4204) == 0  # every update released its chat's lock

@@ -1,0 +1,53 @@
+"""The aiohttp session Tingjian talks to the Bot API through (aiogram's, with two corrections).
+
+- JSON is decoded without U+0000: PostgreSQL stores no NUL in text or jsonb, so a customer's
+  message carrying one would fail on every retry and never be answered. Updates, polled or posted to
+  the webhook, are decoded by this loader too.
+- aiogram validates each reply as `Response[<result type>]`; pydantic caches such parametrised
+  models only weakly, so after each garbage collection they were built again (schema and
+  validator: about a millisecond each, 11 % of the bot's CPU under load). Keeping a reference to
+  each one keeps pydantic's cache warm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+# Result type -> Response[result type], for the life of the process (a few dozen at most).
+_RESPONSE_MODELS: dict[Any, Any] = {}
+# A JSON escape \u0000 (an odd number of backslashes before "u0000"); an even number is literal text.
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def json_loads_without_nul(text: str | bytes) -> Any:
+    """Decode Bot API JSON, dropping every U+0000."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    if "\\u0000" in text:
+        text = _NUL_ESCAPE.sub(r"\1", text)
+    return json.loads(text)
+
+
+class TelegramSession(AiohttpSession):
+    """aiogram's AiohttpSession with NUL-free JSON and its response models kept alive."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(json_loads=json_loads_without_nul, **kwargs)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        """aiogram's check, after making sure the response model for this method stays cached."""
+        returning = method.__returning__
+        if returning not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
