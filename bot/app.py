@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -27,6 +27,7 @@ from bot.handlers import (
     privacy,
     survey,
 )
+from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
@@ -56,11 +57,11 @@ def build_dispatcher(
     *,
     metrics: Metrics | None = None,
     events_isolation: BaseEventIsolation | None = None,
-) -> Dispatcher:
+) -> DrainingDispatcher:
     """The Dispatcher with its middlewares and routers, in the order they must match."""
     # In-process per-chat isolation keeps concurrent updates of one chat from queueing on the
     # database lock while holding pooled connections; the PostgreSQL lock covers other processes.
-    dispatcher = Dispatcher(events_isolation=events_isolation or SimpleEventIsolation())
+    dispatcher = DrainingDispatcher(events_isolation=events_isolation or SimpleEventIsolation())
     metrics = metrics or Metrics()
     dispatcher["metrics"] = metrics
     dispatcher["settings"] = settings

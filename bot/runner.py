@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +19,7 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.campaigns import CampaignSender
 from bot.config import Settings
 from bot.digests import DigestScheduler
+from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics
 from bot.sla_watch import utc_now, watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
@@ -27,6 +29,7 @@ from storage.migrate import ensure_current, upgrade_async
 from storage.surveys import LoadResult, SurveyRepository
 
 logger = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 30  # how long in-flight updates may take to finish when the process stops
 
 
 def database_url(settings: Settings) -> tuple[str, bool]:
@@ -73,7 +76,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     bot: Bot
-    dispatcher: Dispatcher
+    dispatcher: DrainingDispatcher
     metrics: Metrics
     campaigns: CampaignSender | None = None
 
@@ -131,10 +134,18 @@ async def run_polling(settings: Settings) -> None:
             await rt.dispatcher.start_polling(rt.bot)
         finally:
             await runner.cleanup()
+        # Polling stopped (SIGTERM/SIGINT): updates already taken from Telegram finish before the
+        # runtime closes the session and the database under them.
+        if not await rt.dispatcher.in_flight.drain(SHUTDOWN_SECONDS):
+            logger.warning(
+                "%s updates still running after %ss; stopping anyway",
+                rt.dispatcher.in_flight.count,
+                SHUTDOWN_SECONDS,
+            )
 
 
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
-    runner = web.AppRunner(app, shutdown_timeout=30)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     logger.info("http server on %s:%s (/healthz, /metrics)", settings.web_host, settings.web_port)
@@ -152,8 +163,13 @@ async def run_webhook(settings: Settings) -> None:
         await set_commands(rt.bot)
         await set_webhook_once(rt.bot, rt.engine, settings)
         runner = await _serve(app, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):  # `docker stop` sends SIGTERM
+            loop.add_signal_handler(stop_signal, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
+            logger.info("stopping: finishing the updates in flight")
         finally:
             # aiohttp stops accepting, lets in-flight updates finish, then the runtime closes.
             await runner.cleanup()

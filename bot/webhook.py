@@ -41,9 +41,12 @@ def build_web_app(
     """The aiohttp application: webhook route, health and metrics."""
     app = web.Application()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    SimpleRequestHandler(
+    handler = SimpleRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=webhook_path(settings))
+    )
+    # Not handler.register(): it closes the Bot session in on_shutdown, which aiohttp runs before
+    # letting in-flight requests finish, so their replies would fail. The runtime closes it last.
+    app.router.add_route("POST", webhook_path(settings), handler.handle)
     setup_application(app, dispatcher, bot=bot)
     add_health_routes(app, engine, metrics)
     return app

@@ -63,29 +63,11 @@ async def emulator() -> AsyncIterator[GatedEmulator]:
         yield emulator
 
 
-SESSION_CLOSED_EARLY = (
-    "aiogram's SimpleRequestHandler.register closes the Bot session in app.on_shutdown, which aiohttp "
-    "runs before it lets in-flight requests finish: their replies fail and the webhook answers 500 "
-    "(fix in bot/webhook.py: app.on_shutdown.remove(handler._handle_close); the runtime closes it)"
-)
-NO_SIGTERM_HANDLER = (
-    "`tingjian run --webhook` installs no SIGTERM handler (asyncio.run handles only SIGINT), so "
-    "`docker stop` kills it at once (fix in bot/runner.py: stop on SIGTERM as on SIGINT)"
-)
-POLLING_DOES_NOT_WAIT = (
-    "aiogram's start_polling returns on SIGTERM without awaiting its update tasks, already confirmed "
-    "to Telegram; the runtime then closes the session and engine under them"
-)
-
-
 @pytest.mark.parametrize(
     "stop_signal",
     [
-        pytest.param(signal.SIGINT, marks=pytest.mark.xfail(strict=True, reason=SESSION_CLOSED_EARLY)),
-        pytest.param(
-            signal.SIGTERM,
-            marks=pytest.mark.xfail(strict=True, reason=f"{NO_SIGTERM_HANDLER}; {SESSION_CLOSED_EARLY}"),
-        ),
+        pytest.param(signal.SIGINT),
+        pytest.param(signal.SIGTERM),
     ],
     ids=["SIGINT", "SIGTERM"],
 )
@@ -100,7 +82,6 @@ async def test_webhook_updates_in_flight_finish_when_the_process_is_stopped(
     await _assert_every_answer_whole_and_shown(db, emulator)
 
 
-@pytest.mark.xfail(strict=True, reason=POLLING_DOES_NOT_WAIT)
 async def test_polling_updates_in_flight_finish_when_the_process_is_stopped(
     db: AsyncEngine, database_url: str, emulator: GatedEmulator, tmp_path: Path
 ) -> None:
