@@ -88,7 +88,7 @@ def build_dispatcher(
 
 async def set_commands(bot: Bot) -> None:
     """Publish the command list in each language's menu."""
-    names = ("start", "survey", "complain", "mytickets", "help", "language", "cancel")
+    names = ("start", "survey", "complain", "mytickets", "help", "language", "mydata", "forget", "cancel")
     for language in LANGUAGES:
         commands = [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]
         await bot.set_my_commands(commands, language_code=None if language == "zh" else language)
