@@ -33,7 +33,7 @@ from analysis.report import Report, ReportSettings, build_report, report_window
 from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.metrics import Metrics
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from storage.analytics import Frames, load_frames
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
@@ -197,7 +197,7 @@ class DigestScheduler:
             uow = UnitOfWork(session)
             frequency = await uow.digests.frequency(admin_id) or self.settings.digest_frequency
             admin = await uow.respondents.by_telegram_id(admin_id)
-        language: Language = admin.language if admin else self.settings.default_language  # type: ignore[assignment]
+        language = language_of(admin.language if admin else None, self.settings.default_language)
         return frequency, language
 
     async def _claim(self, admin_id: int, kind: str, period: str, now: datetime) -> bool:

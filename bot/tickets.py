@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import CustomerTicketCb, TicketCb
 from bot.config import Settings
 from dialogs.complaint_flow import excerpt
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import Action, Status, ticket_number, transition
 from storage.models import Complaint, Respondent, TicketEvent
 from storage.unit_of_work import UnitOfWork
@@ -73,7 +73,7 @@ async def tell_customer(
 
 async def notify_status(bot: Bot, customer: Respondent, complaint: Complaint, note: str | None) -> bool:
     """Tell the customer the new status (with the admin's note); ask for a rating once resolved."""
-    language: Language = customer.language  # type: ignore[assignment]
+    language = language_of(customer.language)
     number = ticket_number(complaint.id)
     text = t(language, "ticket_status_changed", ticket=number, status=status_name(complaint.status, language))
     if note:
@@ -110,7 +110,7 @@ async def tell_admin(
 ) -> None:
     """Send an admin message to one admin in their language (a failure is logged, not raised)."""
     admin = await uow.respondents.by_telegram_id(admin_id)
-    language: Language = admin.language if admin else settings.default_language  # type: ignore[assignment]
+    language = language_of(admin.language if admin else None, settings.default_language)
     markup = ticket_actions(markup_for, language) if markup_for is not None else None
     try:
         await bot.send_message(admin_id, escape(t(language, key, **values)), reply_markup=markup)

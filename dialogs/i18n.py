@@ -46,6 +46,11 @@ def language_from_code(code: str | None, default: Language = DEFAULT_LANGUAGE) -
     return default
 
 
+def language_of(value: str | None, default: Language = DEFAULT_LANGUAGE) -> Language:
+    """A stored language setting as a Language (the default for anything unknown)."""
+    return value if value in LANGUAGES else default
+
+
 def parse_language(value: str) -> Language:
     """Validate a language setting; raises ValueError naming the choices."""
     if value not in LANGUAGES:

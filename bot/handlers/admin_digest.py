@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.digests import build_period_report, send_report
 from bot.exports import to_csv_zip, to_xlsx
 from bot.filters import is_admin
-from dialogs.i18n import Language, t
+from dialogs.i18n import language_of, t
 from storage.analytics import load_frames
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -41,7 +41,7 @@ async def digest_command(
     engine: AsyncEngine,
 ) -> None:
     """/digest [day|week|month]: the report of the current period so far."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     word = (command.args or "week").strip().lower()
     if word not in PERIOD_WORDS:
         await message.answer(escape(t(language, "admin_digest_usage")))
@@ -57,7 +57,7 @@ async def subscribe_command(
     message: Message, uow: UnitOfWork, respondent: Respondent, settings: Settings
 ) -> None:
     """/subscribe: choose daily, weekly, monthly or no digests."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     current = await uow.digests.frequency(message.chat.id) or settings.digest_frequency
     await uow.commit()
     buttons = [
@@ -79,7 +79,7 @@ async def subscribe_chosen(
     query: CallbackQuery, callback_data: SubscribeCb, uow: UnitOfWork, respondent: Respondent
 ) -> None:
     """Store the admin's choice."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     if callback_data.frequency not in CHOICES:
         await query.answer()
         return
@@ -102,7 +102,7 @@ async def export_command(
     engine: AsyncEngine,
 ) -> None:
     """/export csv|xlsx [day|week|month]: the current period's data as a file."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     words = (command.args or "").lower().split()
     kind = words[0] if words else ""
     word = words[1] if len(words) > 1 else "week"

@@ -29,7 +29,7 @@ from bot.tickets import (
     ticket_view,
 )
 from dialogs.complaint_flow import CATEGORIES
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import STATUSES, TransitionError, parse_ticket_number, ticket_number
 from storage.complaints import TicketFilter
 from storage.models import Complaint, Respondent
@@ -63,7 +63,7 @@ async def tickets_command(
     message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
 ) -> None:
     """/tickets [status] [category] [overdue]."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     wanted = parse_filter(command.args)
     if wanted is None:
         await message.answer(escape(t(language, "admin_tickets_usage")))
@@ -81,7 +81,7 @@ async def tickets_page(
     settings: Settings,
 ) -> None:
     """The ◀ ▶ buttons under /tickets."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     wanted = TicketFilter(callback_data.status or None, callback_data.category or None, callback_data.overdue)
     text, markup = await _page(uow, settings, wanted, callback_data.page, language)
     await uow.commit()
@@ -172,7 +172,7 @@ async def ticket_command(
     settings: Settings,
 ) -> None:
     """/ticket N: the full thread with action buttons."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     number = parse_ticket_number(command.args or "")
     if number is None:
         await message.answer(escape(t(language, "admin_ticket_usage")))
@@ -207,7 +207,7 @@ async def ticket_button(
     settings: Settings,
 ) -> None:
     """A button under a ticket (or a ticket number in the /tickets list)."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     admin_id = query.from_user.id
     if callback_data.action == "view":
         await query.answer()
@@ -302,7 +302,7 @@ async def admin_text(
     settings: Settings,
 ) -> None:
     """The reply or resolution note an admin was asked to type."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     text = (message.text or "").strip()
     if not text:
         await message.answer(escape(t(language, "type_your_answer")))
@@ -335,7 +335,7 @@ async def admin_text(
             complaint, actor_role="admin", actor_id=message.chat.id, action="reply", note=text
         )
         await uow.commit()
-        customer_language: Language = customer.language  # type: ignore[assignment]
+        customer_language = language_of(customer.language)
         reply = t(customer_language, "ticket_reply_to_customer", ticket=number, text=text)
         delivered = await tell_customer(bot, customer, escape(reply))
         await message.answer(escape(t(language, "admin_reply_sent", ticket=number)))
@@ -345,7 +345,7 @@ async def admin_text(
 
 async def admin_only(event: Message | CallbackQuery, respondent: Respondent) -> None:
     """Anyone not in ADMIN_IDS who tries an admin command or button."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     if isinstance(event, CallbackQuery):
         await event.answer(t(language, "admin_only"), show_alert=True)
     else:

@@ -18,7 +18,7 @@ from bot.filters import in_flow, is_admin
 from bot.handlers.admin_tickets import admin_only
 from dialogs import campaign_wizard as wizard
 from dialogs.campaign_wizard import WizardError, WizardState
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -58,7 +58,7 @@ async def wizard_button(
     settings: Settings,
 ) -> None:
     """A choice pressed in the set-up; the last one creates the campaign."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     if flow != FLOW or FLOW not in dialog:
         await query.answer(t(language, "campaign_old_button"))
         return
@@ -86,7 +86,7 @@ async def wizard_text(
     message: Message, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], settings: Settings
 ) -> None:
     """A tag or a list of ids typed during the set-up."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     state = WizardState.from_json(dialog[FLOW])
     try:
         state = wizard.typed(state, message.text or "")
@@ -105,7 +105,7 @@ async def _create(
     admin_id: int,
     settings: Settings,
 ) -> str:
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     now = datetime.now(UTC)
     spec = wizard.build(state, now).resolve(now, settings.timezone)
     dialog.pop(FLOW, None)
@@ -166,7 +166,7 @@ async def campaign_button(
     query: CallbackQuery, callback_data: CampaignCb, uow: UnitOfWork, respondent: Respondent
 ) -> None:
     """Pause or resume a campaign, then show the refreshed overview."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     status = "paused" if callback_data.action == "paused" else "active"
     campaign = await uow.campaigns.set_status(callback_data.id, status)
     text, markup = await _overview(uow, language)

@@ -27,7 +27,7 @@ from dialogs.complaint_flow import (
     Text,
     excerpt,
 )
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import promised_hours, ticket_number
 from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
@@ -68,7 +68,7 @@ async def _start(
     flow: ComplaintFlow,
     source: int | None,
 ) -> None:
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     step = await begin(flow, uow, respondent, dialog, source)
     await uow.commit()
     await send_step(bot, chat_id, step, language, previous_step=None)
@@ -101,7 +101,7 @@ async def complaint_button(
     metrics: Metrics,
 ) -> None:
     """A button of the complaint conversation; buttons of an older draft or step change nothing."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     draft = draft_of(dialog)
     if draft is None or draft.draft_id != callback_data.d or draft.step != callback_data.s:
         await query.answer(t(language, "complaint_old_button"))
@@ -128,7 +128,7 @@ async def _advance(
     metrics: Metrics,
     event: ComplaintInput,
 ) -> None:
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     draft = draft_of(dialog)
     if draft is None:
         return

@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bot import render
 from bot.api.links import is_link, linked_id
 from bot.config import Settings
-from dialogs.i18n import Language, t
+from dialogs.i18n import language_of, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -21,7 +21,7 @@ async def link_start(
     message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
 ) -> None:
     """Store the operator's id for this customer (when the link's signature holds)."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     assert settings.bot_token is not None
     external_id = linked_id(settings.bot_token.get_secret_value(), command.args or "")
     if external_id is None:

@@ -16,7 +16,7 @@ from analysis.kpis import KpiTarget, kpi_table
 from bot.config import Settings
 from bot.filters import is_admin
 from bot.handlers.admin_tickets import admin_only
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.kpis import load_kpis
 from dialogs.survey import DIMENSION_KEYS
 from storage.models import Respondent
@@ -29,7 +29,7 @@ async def kpis_command(
     message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
 ) -> None:
     """/kpis [days]."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     args = (command.args or "").strip()
     if args and not (args.isdigit() and 1 <= int(args) <= 366):
         await message.answer(escape(t(language, "campaign_kpi_usage")))

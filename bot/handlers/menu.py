@@ -13,7 +13,7 @@ from bot import render
 from bot.callbacks import LanguageCb, MenuCb
 from bot.handlers.survey import offer_or_start
 from bot.surveys import active_survey
-from dialogs.i18n import Language, parse_language, t
+from dialogs.i18n import language_of, parse_language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -29,7 +29,7 @@ async def start(
     dialog: dict[str, Any],
 ) -> None:
     """/start, or /start survey_<key> from an operator's deep link."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     first_name = escape(respondent.first_name or "")
     name = f"，{first_name}" if language == "zh" else f", {first_name}"
     greeting = t(language, "welcome", name=name if respondent.first_name else "")
@@ -53,7 +53,7 @@ async def start(
 
 async def help_command(message: Message, respondent: Respondent) -> None:
     """/help: what the bot can do."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     await message.answer(t(language, "help"), reply_markup=render.main_menu(language))
 
 
@@ -92,7 +92,7 @@ async def cancel(
     message: Message, uow: UnitOfWork, respondent: Respondent, flow: str | None, dialog: dict[str, Any]
 ) -> None:
     """/cancel: leave the current conversation; stored answers stay and the survey can be resumed."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     if flow is None:
         await uow.commit()
         await message.answer(t(language, "nothing_to_cancel"), reply_markup=render.main_menu(language))

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import CustomerTicketCb, MenuCb
 from bot.config import Settings
 from bot.tickets import category_name, change_status, local_time, status_name, tell_admins
-from dialogs.i18n import Language, t
+from dialogs.i18n import language_of, t
 from dialogs.tickets import TransitionError, ticket_number
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -21,7 +21,7 @@ async def my_tickets(
     bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, settings: Settings
 ) -> None:
     """List the customer's newest tickets with their status."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     complaints = await uow.complaints.of_respondent(respondent.id)
     await uow.commit()
     if not complaints:
@@ -66,7 +66,7 @@ async def ticket_feedback(
     settings: Settings,
 ) -> None:
     """Rate a resolved ticket (once), or reopen it within the window."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None or complaint.respondent_id != respondent.id:
         await query.answer(t(language, "old_button_finished"))

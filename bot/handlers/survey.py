@@ -23,7 +23,7 @@ from bot.surveys import (
     send_intro,
     send_prompt,
 )
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 from storage.models import Respondent
@@ -34,7 +34,7 @@ async def offer_or_start(
     bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
 ) -> None:
     """Offer to resume an unfinished survey, else start survey `key`."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is not None and not active.state.finished:
         await uow.commit()
@@ -62,7 +62,7 @@ async def start_survey(
     The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
     a customer's first survey starts with the privacy notice.
     """
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     stored = await uow.surveys.latest(key)
     if stored is None:
         await uow.commit()
@@ -92,7 +92,7 @@ async def menu_survey_buttons(
     dialog: dict[str, Any],
 ) -> None:
     """Main-menu 'take the survey', and the resume / start-over offer."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     chat_id = query.from_user.id
     active = await active_survey(uow, dialog)
     if callback_data.action == "survey":
@@ -122,7 +122,7 @@ async def survey_button(
     metrics: Metrics,
 ) -> None:
     """An answer, Back or Skip button; old keyboards and double presses change nothing."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None or active.state.response_id != callback_data.r:
         await query.answer(t(language, "old_button_finished"))
@@ -161,7 +161,7 @@ async def survey_message(
     metrics: Metrics,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
-    language: Language = respondent.language  # type: ignore[assignment]
+    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None:
         return

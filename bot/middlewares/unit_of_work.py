@@ -29,6 +29,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 # A database that goes away for a second must not lose the update: retry the whole unit of work.
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 CONNECTION_ERRORS = (DBAPIError, OSError, ConnectionError)
+SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
@@ -106,6 +107,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
 async def _unlock(connection: AsyncConnection, key: int) -> None:
     try:
+        # End whatever is left (reads after the commit; or a transaction the database dropped, which
+        # blocks every further use of the connection until it is rolled back). No-op otherwise.
+        await connection.rollback()
         # Outside any transaction: one round trip instead of BEGIN, SELECT, COMMIT. The pool puts
         # the connection back to its default isolation level when it is returned.
         await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -122,5 +126,10 @@ def _is_connection_problem(error: BaseException) -> bool:
 
 
 def _is_disconnect(error: DBAPIError) -> bool:
+    # SQLSTATE class 08 is "connection exception"; 57P01–57P03 are the server shutting down, crashed,
+    # or not accepting connections yet ("the database system is shutting down / starting up").
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    if sqlstate.startswith("08") or sqlstate in SERVER_GOING_AWAY:
+        return True
     text = f"{type(error.orig).__name__} {error.orig}".lower()
     return any(word in text for word in ("connection", "closed", "terminat", "shutdown", "cannotconnect"))
