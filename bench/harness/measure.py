@@ -1,0 +1,142 @@
+"""Figures of a run: latency percentiles, the database's share, CPU per component, the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.harness.processes import cpu_seconds
+
+
+def ms_percentiles(seconds: list[float], *quantiles: float) -> list[float]:
+    """The given percentiles of a list of durations, in milliseconds (NaN if empty)."""
+    if not seconds:
+        return [float("nan")] * len(quantiles)
+    return [float(v) * 1000 for v in np.percentile(np.asarray(seconds), quantiles)]
+
+
+@dataclass
+class HandlerTimes:
+    """Per-update times inside the bot processes (from the probe)."""
+
+    count: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    db_share: float  # of all update time, the part spent waiting for PostgreSQL
+    api_share: float  # … and for the Bot API
+    db_p50_ms: float  # database wait of the median update
+    full_collections: int  # garbage collections of the oldest generation
+    full_collection_max_ms: float  # the longest one: the event loop stood still that long
+
+    @classmethod
+    def of(cls, dumps: list[dict[str, Any]]) -> HandlerTimes:
+        """Pool the samples of every process."""
+        samples = np.asarray([s for dump in dumps for s in dump["samples"]], dtype=float).reshape(-1, 3)
+        total, db, api = samples[:, 0], samples[:, 1], samples[:, 2]
+        p50, p99, top = ms_percentiles(list(total), 50, 99, 100)
+        whole = float(total.sum()) or float("nan")
+        (db50,) = ms_percentiles(list(db), 50)
+        full = [seconds for dump in dumps for generation, seconds in dump["collections"] if generation == 2]
+        return cls(
+            len(total),
+            p50,
+            p99,
+            top,
+            float(db.sum()) / whole,
+            float(api.sum()) / whole,
+            db50,
+            len(full),
+            max(full, default=0.0) * 1000,
+        )
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
+async def backend_pids(engine: AsyncEngine) -> list[int]:
+    """The PostgreSQL backends serving the bench database right now."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        return [int(pid) for (pid,) in rows]
+
+
+class CpuMeter:
+    """CPU seconds per component between ``start()`` and ``stop()``: this bench process (emulator
+    and customers), each child, the PostgreSQL backends of the bench database, and the machine."""
+
+    def __init__(self, children: dict[str, int]) -> None:
+        self.children = children
+        self.before: dict[str, float] = {}
+        self.backends_before: dict[int, float] = {}
+
+    async def start(self, engine: AsyncEngine) -> None:
+        """Take the first reading."""
+        self.before = self._read()
+        self.backends_before = {pid: cpu_seconds(pid) for pid in await backend_pids(engine)}
+
+    async def stop(self, engine: AsyncEngine, seconds: float) -> dict[str, float]:
+        """Cores used on average over ``seconds``, per component (and 'machine' for everything)."""
+        after = self._read()
+        used = {name: (after[name] - self.before[name]) / seconds for name in after}
+        pids = set(self.backends_before) | set(await backend_pids(engine))
+        backends = sum(cpu_seconds(pid) - self.backends_before.get(pid, 0.0) for pid in pids)
+        used["postgres"] = backends / seconds
+        return used
+
+    def _read(self) -> dict[str, float]:
+        times = os.times()
+        reading = {"bench": times.user + times.system, "machine": machine_busy()[0]}
+        reading.update({name: cpu_seconds(pid) for name, pid in self.children.items()})
+        return reading
+
+
+def _hardware() -> tuple[str, int]:
+    """CPU model name and memory in kB, from /proc."""
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "?")
+    return model, int(Path("/proc/meminfo").read_text().split()[1])
+
+
+async def machine_info(engine: AsyncEngine) -> dict[str, str]:
+    """What the figures were measured on."""
+    model, memory_kb = _hardware()
+    async with engine.connect() as connection:
+        settings = {
+            name: str(await connection.scalar(text(f"SHOW {name}")))
+            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections")
+        }
+    load = os.getloadavg()
+    return {
+        "cpu": f"{model}, {os.cpu_count()} cores",
+        "memory": f"{memory_kb / 1024 / 1024:.0f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "packages": ", ".join(
+            f"{name} {metadata.version(name)}" for name in ("aiogram", "aiohttp", "SQLAlchemy", "asyncpg")
+        ),
+        "postgresql": f"{settings['server_version']} (fsync={settings['fsync']}, "
+        f"synchronous_commit={settings['synchronous_commit']}, shared_buffers={settings['shared_buffers']}, "
+        f"max_connections={settings['max_connections']})",
+        "load_average_at_start": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+    }
+
+
+def machine_line(machine: dict[str, str]) -> str:
+    """The machine, in one line to stand above a table."""
+    return "Machine: " + "; ".join(f"{key}: {value}" for key, value in machine.items())
