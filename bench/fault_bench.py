@@ -170,6 +170,7 @@ async def run_fault(
         "surveys_expected": expected_surveys,
         "surveys_finished": record.surveys_done,
         "completed_responses": rows.responses["completed"],
+        "responses": dict(rows.responses),
         "answers_stored": rows.answers,
         "answers_acknowledged": record.answers_acknowledged,
         "consistent": rows.consistent,

@@ -9,7 +9,7 @@ Usage (from the project root; PostgreSQL at 127.0.0.1:5432, user postgres, trust
 Each configuration starts real processes — Tingjian (`tingjian run`, with a timing probe) or the
 bare aiogram bot — polling the emulator or, for several processes, behind a round-robin webhook
 distributor; warms them up with 20 surveys, then measures either the most it can do (every
-customer goes as fast as the replies come: throughput) or a fixed offered load (500 updates/s:
+customer goes as fast as the replies come: throughput) or a fixed offered load (500 and 100 updates/s:
 latency). Each Tingjian run ends by counting the rows: every answer a customer saw acknowledged
 must be stored, exactly once, with the score the customer chose.
 """
@@ -39,7 +39,14 @@ from bench.harness.customers import (  # noqa: E402
 )
 from bench.harness.database import SERVER_URL, check_rows, create_database, engine_for, reset  # noqa: E402
 from bench.harness.fleet import Fleet  # noqa: E402
-from bench.harness.measure import CpuMeter, HandlerTimes, machine_info, machine_line, ms_percentiles  # noqa: E402
+from bench.harness.measure import (  # noqa: E402
+    CpuMeter,
+    HandlerTimes,
+    machine_info,
+    machine_line,
+    ms_percentiles,
+    wait_for_quiet,
+)
 from bench.harness.processes import add_common_options, copy_logs  # noqa: E402
 from bot.emulator.emulator import BotAPIEmulator  # noqa: E402
 from tests.support.database import drop_database  # noqa: E402
@@ -65,13 +72,13 @@ class Scenario:
         return f"{self.kind}-{mode}-x{self.processes}-{load}"
 
 
-def scenarios(rate: float) -> list[Scenario]:
-    """Throughput for both bots in every configuration, then Tingjian (and the bare bot, polling)
-    at the offered rate."""
+def scenarios(rates: list[float]) -> list[Scenario]:
+    """Throughput for both bots in every configuration, then Tingjian at each offered rate (and the
+    bare bot, polling, at the first)."""
     configurations = [(False, 1), (True, 1), (True, 2), (True, 4)]
     chosen = [Scenario(kind, hook, n) for hook, n in configurations for kind in ("tingjian", "bare")]
-    chosen += [Scenario("tingjian", hook, n, rate) for hook, n in configurations]
-    return [*chosen, Scenario("bare", False, 1, rate)]
+    chosen += [Scenario("tingjian", hook, n, rate) for rate in rates for hook, n in configurations]
+    return [*chosen, Scenario("bare", False, 1, rates[0])]
 
 
 async def run_scenario(
@@ -86,6 +93,7 @@ async def run_scenario(
     engine = engine_for(database_url)
     kind: type[Customer] = SurveyCustomer if scenario.kind == "tingjian" else BareCustomer
     await reset(engine)
+    busy_before = await wait_for_quiet(options.quiet) if options.quiet else float("nan")
     fleet = await Fleet.start(
         emulator,
         scenario.kind,
@@ -125,6 +133,8 @@ async def run_scenario(
         "reply_p99_ms": e2e99,
         "handler": asdict(handler),
         "cpu_cores": cpu,
+        "others_cores": cpu["machine"] - sum(v for k, v in cpu.items() if k not in ("machine", "stolen")),
+        "machine_busy_before": busy_before,
         "cpu_ms_per_update": {name: cores * seconds / record.updates * 1000 for name, cores in cpu.items()},
     }
     if scenario.kind == "tingjian":
@@ -147,42 +157,49 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, str]) -> str:
     by_name = {r["scenario"]: r for r in results}
     lines = [machine_line(machine), ""]
     lines += [
-        "| configuration | Tingjian updates/s | bare updates/s | ratio | Tingjian handler p50 / p99 ms "
-        "| DB share | rows |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| configuration | Tingjian updates/s | bare updates/s | ratio | Tingjian CPU ms/update: bots, "
+        "emulator+customers, PostgreSQL | Tingjian handler p50 / p99 ms | DB share | others' cores | rows |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         name = result["scenario"]
         if not name.startswith("tingjian") or not name.endswith("-max"):
             continue
-        bare = by_name.get(name.replace("tingjian", "bare", 1))
-        ratio = result["updates_per_s"] / bare["updates_per_s"] if bare else math.nan
+        bare = by_name.get(name.replace("tingjian", "bare", 1), {})
+        bare_rate = bare.get("updates_per_s", math.nan)
+        per_update = result["cpu_ms_per_update"]
+        handler = result["handler"]
         lines.append(
             f"| {name.removeprefix('tingjian-').removesuffix('-max')} | {result['updates_per_s']:.0f} "
-            f"| {bare['updates_per_s'] if bare else math.nan:.0f} | {ratio:.2f} "
-            f"| {result['handler']['p50_ms']:.1f} / {result['handler']['p99_ms']:.1f} "
-            f"| {result['handler']['db_share']:.0%} | {_rows(result)} |"
+            f"| {bare_rate:.0f} | {result['updates_per_s'] / bare_rate:.2f} "
+            f"| {_bots(per_update):.1f}, {per_update['bench']:.1f}, {per_update['postgres']:.1f} "
+            f"| {handler['p50_ms']:.0f} / {handler['p99_ms']:.0f} | {handler['db_share']:.0%} "
+            f"| {result['others_cores']:.2f} / {bare.get('others_cores', math.nan):.2f} | {_rows(result)} |"
         )
     lines += [
         "",
-        "| configuration (offered rate) | achieved updates/s | handler p50 / p99 ms | DB share "
-        "| DB wait p50 ms | reply p50 / p99 ms | CPU cores: bench, bots, distributor, PostgreSQL, machine "
-        "| rows |",
+        "| configuration (offered rate) | achieved updates/s | handler p50 / p99 / max ms | DB share: all, "
+        "slowest 1 % | reply p50 / p99 ms | loop stalls > 50 ms | CPU cores: bots, emulator+customers, "
+        "distributor, PostgreSQL, others | rows |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         if "-paced" not in result["scenario"]:
             continue
         handler, cpu = result["handler"], result["cpu_cores"]
-        bots = sum(v for k, v in cpu.items() if k.startswith(("tingjian-", "bare-")))
         lines.append(
             f"| {result['scenario']} | {result['updates_per_s']:.0f} "
-            f"| {handler['p50_ms']:.1f} / {handler['p99_ms']:.1f} | {handler['db_share']:.0%} "
-            f"| {handler['db_p50_ms']:.1f} | {result['reply_p50_ms']:.1f} / {result['reply_p99_ms']:.1f} "
-            f"| {cpu['bench']:.2f}, {bots:.2f}, {cpu.get('distributor', 0.0):.2f}, {cpu['postgres']:.2f}, "
-            f"{cpu['machine']:.2f} | {_rows(result)} |"
+            f"| {handler['p50_ms']:.1f} / {handler['p99_ms']:.0f} / {handler['max_ms']:.0f} "
+            f"| {handler['db_share']:.0%}, {handler['slow_db_share']:.0%} "
+            f"| {result['reply_p50_ms']:.0f} / {result['reply_p99_ms']:.0f} | {handler['loop_stalls']} "
+            f"| {_bots(cpu):.2f}, {cpu['bench']:.2f}, {cpu.get('distributor', 0.0):.2f}, "
+            f"{cpu['postgres']:.2f}, {result['others_cores']:.2f} | {_rows(result)} |"
         )
     return "\n".join(lines)
+
+
+def _bots(values: dict[str, float]) -> float:
+    return sum(v for k, v in values.items() if k.startswith(("tingjian-", "bare-")))
 
 
 def _rows(result: dict[str, Any]) -> str:
@@ -195,7 +212,7 @@ def _rows(result: dict[str, Any]) -> str:
 
 async def main(options: argparse.Namespace) -> int:
     """Run the chosen configurations on a fresh database; print Markdown, optionally write JSON."""
-    chosen = [s for s in scenarios(options.rate) if all(word in s.name for word in options.only)]
+    chosen = [s for s in scenarios(options.rates) if all(word in s.name for word in options.only)]
     url = await create_database(options.server)
     engine = engine_for(url)
     results: list[dict[str, Any]] = []
@@ -227,9 +244,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server", default=SERVER_URL, help="PostgreSQL server (a database is created)")
     parser.add_argument("--customers", type=int, default=100, help="customers at once in throughput runs")
     parser.add_argument("--surveys", type=int, default=2, help="surveys each customer completes (throughput)")
-    parser.add_argument("--rate", type=float, default=500.0, help="offered updates/s in paced runs")
+    parser.add_argument(
+        "--rates", type=float, nargs="+", default=[500.0, 100.0], help="offered updates/s of paced runs"
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of a paced run")
     parser.add_argument("--paced-customers", type=int, default=300, help="customers in paced runs")
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=0.3,
+        help="before each run, wait (up to 15 min) until the machine's other work uses at most this "
+        "many cores (0: do not wait)",
+    )
     add_common_options(parser, "configuration")
     return parser.parse_args(argv)
 

@@ -200,7 +200,8 @@ async def paced(customers: Sequence[Customer], rate: float, duration: float) -> 
 
     begin = loop.time()
     sent = 0
-    while (target := begin + sent / rate) < begin + duration:
+    end = begin + duration
+    while (target := begin + sent / rate) < end and loop.time() < end:  # a bot that falls behind stops too
         if (early := target - loop.time()) > 0:
             await asyncio.sleep(early)
         customer = await ready.get()

@@ -2,7 +2,8 @@
 spent waiting for the database and for the Bot API.
 
 Installed by the bench's process entry points before the bot starts; the bot's code is unchanged.
-Garbage collections are timed too (a full one stops the event loop). On SIGUSR1 the samples are
+Garbage collections are timed too (a full one stops the event loop), and so is the event loop's
+lateness (a task that sleeps 10 ms notes when it wakes more than 50 ms late). On SIGUSR1 the samples are
 written to PROBE_FILE (JSON, replaced atomically) and cleared, so the bench can discard a warm-up
 and then collect the measured run.
 
@@ -14,6 +15,7 @@ and then collect the measured run.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -38,7 +40,9 @@ class UpdateTimes:
 
 
 _current: ContextVar[UpdateTimes | None] = ContextVar("bench_update_times", default=None)
-_samples: list[tuple[float, float, float]] = []  # (total, db, api) per update
+_samples: list[tuple[float, float, float, float]] = []  # (total, db, api, wall-clock start) per update
+_loop_stalls: list[tuple[float, float]] = []  # (wall-clock time, seconds the event loop was late)
+_monitor: list[object] = []  # the loop-lag task, started with the first update
 _collections: list[tuple[int, float]] = []  # (generation, seconds) per garbage collection
 _collection_started = 0.0
 _started = time.time()
@@ -52,9 +56,20 @@ def _time_collections(phase: str, info: dict[str, Any]) -> None:
         _collections.append((int(info["generation"]), time.perf_counter() - _collection_started))
 
 
-def record_update(total: float, times: UpdateTimes) -> None:
+def record_update(total: float, times: UpdateTimes, started_at: float) -> None:
     """Keep one update's times."""
-    _samples.append((total, times.db, times.api))
+    _samples.append((total, times.db, times.api, started_at))
+
+
+async def _watch_loop_lag(tick: float = 0.01, report: float = 0.05) -> None:
+    """Note every time the event loop wakes this task more than ``report`` seconds late: the
+    process was blocked (busy code, a collection) or not given a CPU."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(tick)
+        late = time.perf_counter() - before - tick
+        if late > report:
+            _loop_stalls.append((time.time(), late))
 
 
 def dump(path: Path) -> None:
@@ -68,9 +83,11 @@ def dump(path: Path) -> None:
         "cpu_seconds": cpu.user + cpu.system,
         "samples": _samples[:],
         "collections": _collections[:],
+        "loop_stalls": _loop_stalls[:],
     }
     _samples.clear()
     _collections.clear()
+    _loop_stalls.clear()
     _started = until
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(payload), encoding="utf-8")
@@ -87,13 +104,15 @@ def install_dump_on_sigusr1() -> None:
 
 async def timed_update(handler: Callable[[], Awaitable[T]]) -> T:
     """Run one update's handling with its times collected (the dispatcher's outermost middleware)."""
+    if not _monitor:
+        _monitor.append(asyncio.get_running_loop().create_task(_watch_loop_lag()))
     times = UpdateTimes()
     token = _current.set(times)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     try:
         return await handler()
     finally:
-        record_update(time.perf_counter() - started, times)
+        record_update(time.perf_counter() - started, times, started_at)
         _current.reset(token)
 
 
