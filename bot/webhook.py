@@ -15,6 +15,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
@@ -59,8 +60,7 @@ def add_health_routes(app: web.Application, engine: AsyncEngine, metrics: Metric
         checks = {"process": "ok", "database": "ok", "migrations": "current"}
         status = 200
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await _ping(engine)
             await ensure_current(engine)
         except DatabaseBehind:
             checks["migrations"], status = "behind", 503
@@ -74,6 +74,19 @@ def add_health_routes(app: web.Application, engine: AsyncEngine, metrics: Metric
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+
+
+async def _ping(engine: AsyncEngine) -> None:
+    # The pool does not pre-ping (storage.database): after a database restart the first pooled
+    # connection fails once and the pool discards the stale ones, so one retry tells the truth.
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return
+        except DBAPIError:
+            if attempt == 2:
+                raise
 
 
 async def set_webhook_once(bot: Bot, engine: AsyncEngine, settings: Settings) -> bool:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AnswerRow, Response
+
+_answers = cast(Table, AnswerRow.__table__)  # Core statements: no ORM bulk-insert machinery
+_answer = insert(_answers).values(
+    response_id=bindparam("response_id"),
+    question_id=bindparam("question_id"),
+    score=bindparam("score"),
+    text=bindparam("text"),
+)
+# Built once (it runs for every answer): bound parameters let SQLAlchemy reuse its compiled form.
+RECORD_ANSWER = _answer.on_conflict_do_update(
+    index_elements=[_answers.c.response_id, _answers.c.question_id],
+    set_={"score": _answer.excluded.score, "text": _answer.excluded.text, "answered_at": func.now()},
+)
 
 
 class ResponseRepository:
@@ -31,14 +46,9 @@ class ResponseRepository:
         self, response_id: int, question_id: int, score: float | None, text: str | None
     ) -> None:
         """Store an answer, replacing an earlier one to the same question (after Back)."""
-        statement = insert(AnswerRow).values(
-            response_id=response_id, question_id=question_id, score=score, text=text
-        )
         await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[AnswerRow.response_id, AnswerRow.question_id],
-                set_={"score": score, "text": text, "answered_at": func.now()},
-            )
+            RECORD_ANSWER,
+            {"response_id": response_id, "question_id": question_id, "score": score, "text": text},
         )
 
     async def forget_answers(self, response_id: int, question_ids: list[int]) -> None:

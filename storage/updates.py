@@ -1,19 +1,85 @@
-"""Deduplication of Telegram updates."""
+"""Opening a Telegram update: the per-chat lock, deduplication, the respondent and its dialog state.
+
+This runs for every update, so its statements are built once, with bound parameters (SQLAlchemy
+then reuses their cache key and compiled form), and the claim, the respondent and the conversation
+come back in one round trip.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import ProcessedUpdate
+from storage.models import Conversation, ProcessedUpdate, Respondent
+from storage.respondents import TOUCH_RESPONDENT, respondent_from_row
+
+_updates = cast(Table, ProcessedUpdate.__table__)  # Core statements: no ORM bulk-insert machinery
+_conversations = cast(Table, Conversation.__table__)  # Core statements: no ORM bulk-insert machinery
+
+LOCK_CHAT = select(func.pg_advisory_lock(bindparam("key")))
+UNLOCK_CHAT = select(func.pg_advisory_unlock(bindparam("key")))
+
+_claimed = (
+    insert(_updates)
+    .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"))
+    .on_conflict_do_nothing()
+    .returning(_updates.c.update_id)
+    .cte("claimed")
+)
+_touched = TOUCH_RESPONDENT.cte("touched")
+# Every data-modifying CTE runs whether or not the result needs it; the conversation is read with
+# this statement's snapshot, which is taken after the chat lock (a statement before), so it sees
+# what the previous update of this chat committed.
+OPEN_UPDATE = select(
+    exists(select(_claimed.c.update_id)).label("claimed"),
+    *_touched.c,
+    _conversations.c.flow,
+    _conversations.c.state,
+).select_from(_touched.outerjoin(_conversations, _conversations.c.respondent_id == _touched.c.id))
 
 
-async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
-    """Record the update as processed; False if it already was (a redelivery). Commits with the work."""
-    statement = (
-        insert(ProcessedUpdate)
-        .values(bot_id=bot_id, update_id=update_id)
-        .on_conflict_do_nothing()
-        .returning(ProcessedUpdate.update_id)
-    )
-    return (await session.execute(statement)).first() is not None
+@dataclass(frozen=True)
+class OpenedUpdate:
+    """An update claimed for processing: who sent it and where their conversation stands."""
+
+    respondent: Respondent
+    flow: str | None
+    dialog: dict[str, Any]
+
+
+async def lock_chat(connection: AsyncConnection, key: int) -> None:
+    """Wait for the chat's advisory lock (session level: it outlives the transaction it is taken in)."""
+    await connection.execute(LOCK_CHAT, {"key": key})
+
+
+async def unlock_chat(connection: AsyncConnection, key: int) -> None:
+    """Release the chat's advisory lock."""
+    await connection.execute(UNLOCK_CHAT, {"key": key})
+
+
+async def open_update(
+    session: AsyncSession,
+    *,
+    bot_id: int,
+    update_id: int,
+    telegram_id: int,
+    language: str,
+    first_name: str | None,
+) -> OpenedUpdate | None:
+    """Claim the update, create or refresh its respondent, load the conversation; None if the update
+    was processed before (a redelivery). Commits with the work; one round trip."""
+    parameters = {
+        "bot_id": bot_id,
+        "update_id": update_id,
+        "telegram_id": telegram_id,
+        "language": language,
+        "first_name": first_name,
+    }
+    row = (await session.execute(OPEN_UPDATE, parameters)).one()
+    if not row.claimed:
+        return None
+    return OpenedUpdate(respondent_from_row(row), row.flow, dict(row.state) if row.state is not None else {})

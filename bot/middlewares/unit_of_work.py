@@ -14,7 +14,6 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
-from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -22,7 +21,7 @@ from bot.config import Settings
 from dialogs.i18n import language_from_code
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
-from storage.updates import claim_update
+from storage.updates import lock_chat, open_update, unlock_chat
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -73,28 +72,30 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             # two updates from one chat are never handled at once, even in two processes.
             # It is taken in the transaction the work then commits (one BEGIN and one COMMIT
             # fewer per update; the lock outlives that transaction).
-            await connection.execute(select(func.pg_advisory_lock(lock_key)))
+            await lock_chat(connection, lock_key)
             try:
                 async with AsyncSession(
                     bind=connection, expire_on_commit=False, join_transaction_mode="control_fully"
                 ) as session:
                     uow = UnitOfWork(session, self.survey_cache)
                     uow_box.append(uow)
-                    if not await claim_update(session, bot.id, event.update_id):
+                    opened = await open_update(
+                        session,
+                        bot_id=bot.id,
+                        update_id=event.update_id,
+                        telegram_id=user.id,
+                        language=language_from_code(user.language_code, self.settings.default_language),
+                        first_name=user.first_name,
+                    )
+                    if opened is None:
                         logger.info("update %s already processed; skipped", event.update_id)
                         return UNHANDLED
-                    respondent = await uow.respondents.touch(
-                        user.id,
-                        language_from_code(user.language_code, self.settings.default_language),
-                        user.first_name,
-                    )
-                    flow, dialog = await uow.respondents.conversation(respondent.id)
                     data.update(
                         uow=uow,
-                        respondent=respondent,
-                        language=respondent.language,
-                        flow=flow,
-                        dialog=dialog,
+                        respondent=opened.respondent,
+                        language=opened.respondent.language,
+                        flow=opened.flow,
+                        dialog=opened.dialog,
                         settings=self.settings,
                     )
                     result = await handler(event, data)
@@ -113,7 +114,7 @@ async def _unlock(connection: AsyncConnection, key: int) -> None:
         # Outside any transaction: one round trip instead of BEGIN, SELECT, COMMIT. The pool puts
         # the connection back to its default isolation level when it is returned.
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(select(func.pg_advisory_unlock(key)))
+        await unlock_chat(connection, key)
     except CONNECTION_ERRORS:
         # The connection died with the database; PostgreSQL already dropped its locks.
         await connection.invalidate()

@@ -6,9 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.emulator import BotAPIEmulator
+from bot.metrics import Metrics
+from bot.webhook import add_health_routes
 from storage.database import create_engine
 from tests.support.botapp import running_bot
 from tests.support.proxy import DatabaseProxy
@@ -42,3 +46,26 @@ async def test_answer_given_while_the_database_is_down_is_stored_once_it_is_back
     finally:
         await engine.dispose()
     assert await stored_answers(db, 2001) == {"func_needs": 4.0, "func_practical": 2.0}
+
+
+async def test_health_is_ok_at_the_first_check_after_the_database_came_back(
+    db: AsyncEngine, proxy: DatabaseProxy
+) -> None:
+    # The pool keeps connections the outage killed (no pre-ping); the check must not report them.
+    engine = create_engine(proxy.url)
+    app = web.Application()
+    add_health_routes(app, engine, Metrics())
+    try:
+        async with TestClient(TestServer(app)) as client:
+            assert (await client.get("/healthz")).status == 200
+            proxy.cut()  # kills the pooled connection; nothing notices until it is used
+            proxy.restore()
+            back = await client.get("/healthz")
+            assert back.status == 200, await back.text()
+            assert await back.json() == {"process": "ok", "database": "ok", "migrations": "current"}
+            proxy.cut()
+            down = await client.get("/healthz")
+            assert down.status == 503
+            assert "unreachable" in (await down.json())["database"]
+    finally:
+        await engine.dispose()
