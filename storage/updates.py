@@ -2,7 +2,9 @@
 
 This runs for every update, so its statements are built once, with bound parameters (SQLAlchemy
 then reuses their cache key and compiled form), and the claim, the respondent and the conversation
-come back in one round trip.
+come back in one round trip. The chat lock is taken and released outside any transaction, straight
+through asyncpg: SQLAlchemy's execution layer costs about three times asyncpg's own CPU per statement
+(227 against 73 µs measured here), and these two statements need nothing of it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, func, select
+import asyncpg
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -20,8 +23,17 @@ from storage.respondents import TOUCH_RESPONDENT, respondent_from_row
 _updates = cast(Table, ProcessedUpdate.__table__)  # Core statements: no ORM bulk-insert machinery
 _conversations = cast(Table, Conversation.__table__)  # Core statements: no ORM bulk-insert machinery
 
-LOCK_CHAT = select(func.pg_advisory_lock(bindparam("key")))
-UNLOCK_CHAT = select(func.pg_advisory_unlock(bindparam("key")))
+LOCK_CHAT = "SELECT pg_advisory_lock($1)"
+UNLOCK_CHAT = "SELECT pg_advisory_unlock($1)"
+# What asyncpg raises when the connection is gone or the server is going away (SQLSTATE 08, 57P0x).
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    OSError,
+)
 
 _claimed = (
     insert(_updates)
@@ -51,14 +63,32 @@ class OpenedUpdate:
     dialog: dict[str, Any]
 
 
+class ConnectionLost(ConnectionError):
+    """The database connection went away under a statement sent to asyncpg directly."""
+
+
 async def lock_chat(connection: AsyncConnection, key: int) -> None:
-    """Wait for the chat's advisory lock (session level: it outlives the transaction it is taken in)."""
-    await connection.execute(LOCK_CHAT, {"key": key})
+    """Wait for the chat's advisory lock; session level, so it outlives the transactions after it.
+
+    Call it outside a transaction: the work's transaction must begin after the lock is held, so that
+    its reads see what the chat's previous update committed.
+    """
+    await _on_driver(connection, LOCK_CHAT, key)
 
 
 async def unlock_chat(connection: AsyncConnection, key: int) -> None:
     """Release the chat's advisory lock."""
-    await connection.execute(UNLOCK_CHAT, {"key": key})
+    await _on_driver(connection, UNLOCK_CHAT, key)
+
+
+async def _on_driver(connection: AsyncConnection, sql: str, key: int) -> None:
+    pooled = await connection.get_raw_connection()
+    try:
+        await pooled.driver_connection.fetchval(sql, key)  # type: ignore[union-attr]
+    except _CONNECTION_LOST as error:
+        # SQLAlchemy did not see this error, so tell it the connection is unusable.
+        await connection.invalidate(error)
+        raise ConnectionLost(f"{type(error).__name__}: {error}") from error
 
 
 async def open_update(

@@ -2,7 +2,8 @@
 
 `python -m bench.harness.bare_bot [--webhook]`, configured like Tingjian (BOT_TOKEN,
 TELEGRAM_API_BASE, WEB_PORT, WEBHOOK_SECRET); /healthz answers once it is ready. Same aiogram,
-same session, same probe as the Tingjian processes; no middlewares of its own, no database.
+same Bot API session (Tingjian's: JSON bodies, cached response models), same probe as the Tingjian
+processes, so the ratio measures what Tingjian adds; no middlewares of its own, no database.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bench.harness import probe
+from bot.telegram_session import TelegramSession
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -47,7 +48,7 @@ async def timed(
 def build() -> tuple[Bot, Dispatcher]:
     """The bot on the configured Bot API server and its two handlers."""
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"])
-    bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=api))
+    bot = Bot(os.environ["BOT_TOKEN"], session=TelegramSession(api=api))
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(timed)
     dispatcher.message.register(reply_to_message)

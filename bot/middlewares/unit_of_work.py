@@ -68,10 +68,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         lock_key = chat.id if chat is not None else user.id
         async with self.engine.connect() as connection:
-            # A session-level lock (not xact) so it also covers the sends after the commit:
-            # two updates from one chat are never handled at once, even in two processes.
-            # It is taken in the transaction the work then commits (one BEGIN and one COMMIT
-            # fewer per update; the lock outlives that transaction).
+            # A session-level lock, held through the sends after the commit: two updates from one
+            # chat are never handled at once, even in two processes.
             await lock_chat(connection, lock_key)
             try:
                 async with AsyncSession(
@@ -111,9 +109,6 @@ async def _unlock(connection: AsyncConnection, key: int) -> None:
         # End whatever is left (reads after the commit; or a transaction the database dropped, which
         # blocks every further use of the connection until it is rolled back). No-op otherwise.
         await connection.rollback()
-        # Outside any transaction: one round trip instead of BEGIN, SELECT, COMMIT. The pool puts
-        # the connection back to its default isolation level when it is returned.
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
         await unlock_chat(connection, key)
     except CONNECTION_ERRORS:
         # The connection died with the database; PostgreSQL already dropped its locks.
