@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.emulator import BotAPIEmulator
+from bot.emulator.params import Params
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.database import session_factory
 from storage.models import AnswerRow, ProcessedUpdate, QuestionRow
 from storage.unit_of_work import UnitOfWork
-from tests.support.botapp import RunningBot, running_bot
+from tests.support.botapp import RunningBot, running_bot, running_webhook_bot
 from tests.support.survey_steps import (
     THANKS_ZH,
     answer,
@@ -24,6 +28,27 @@ from tests.support.survey_steps import (
 
 SURVEY = load_survey_file(default_survey_path())
 SCORED = [q for q in SURVEY.questions if q.role != "comment"]
+MODES = pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+CANNOT_EDIT = "Bad Request: message can't be edited"
+
+
+class ReplyNotingEmulator(BotAPIEmulator):
+    """The emulator, noting the Bot API methods the bot put in its webhook responses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.webhook_replies: list[str] = []
+
+    async def _run_webhook_reply(self, method: str, params: Params) -> None:
+        self.webhook_replies.append(method)
+        await super()._run_webhook_reply(method, params)
+
+
+def running_in_mode(
+    db: AsyncEngine, emulator: BotAPIEmulator, webhook: bool
+) -> AbstractAsyncContextManager[object]:
+    """The bot serving a webhook, or long polling."""
+    return running_webhook_bot(db, emulator) if webhook else running_bot(db, emulator)
 
 
 def planned_scores() -> dict[str, int]:
@@ -289,3 +314,49 @@ async def test_a_new_survey_version_mid_response_keeps_the_old_questions(
     await customer.wait_for(
         lambda: any("新版本" in m.shown_text for m in customer.messages), what="new intro"
     )
+
+
+@MODES
+async def test_a_press_shows_the_choice_then_the_next_question_and_is_acknowledged(
+    db: AsyncEngine, webhook: bool
+) -> None:
+    async with ReplyNotingEmulator() as emulator, running_in_mode(db, emulator, webhook):
+        customer = emulator.customer(1016)
+        await start_survey(customer)
+        question = customer.keyboard_message
+        assert question is not None
+        await customer.press(option_button(customer, 4))
+        await wait_for_question(customer, "第 2/16 题")
+        await customer.wait_for(lambda: customer.answers[-1].answered, what="the press acknowledged")
+        await customer.wait_quiet()
+        answered = next(m for m in customer.messages if m.message_id == question.message_id)
+        assert "✅ 您的选择：4 · 满意" in answered.shown_text and answered.buttons == []
+        [press] = customer.answers
+        assert (press.answer_text, press.show_alert) == (None, False)  # no toast: the spinner just stops
+        # Acknowledged once, after the replies; in webhook mode inside the webhook's HTTP response.
+        [ack] = emulator.calls("answerCallbackQuery")
+        assert ack.seq > max(c.seq for c in emulator.calls("sendMessage") + emulator.calls("editMessageText"))
+        assert emulator.webhook_replies == (["answerCallbackQuery"] if webhook else [])
+
+
+@MODES
+async def test_a_reply_that_fails_for_good_after_the_answer_is_stored_loses_no_answer(
+    db: AsyncEngine, emulator: BotAPIEmulator, webhook: bool
+) -> None:
+    customer = emulator.customer(1017)
+    async with running_in_mode(db, emulator, webhook):
+        await start_survey(customer)
+        emulator.fail_next("editMessageText", status=400, description=CANNOT_EDIT)
+        emulator.press(1017, option_button(customer, 4))
+        await customer.wait_for(
+            lambda: any(not c.ok for c in emulator.calls("editMessageText")), what="the failed edit"
+        )
+        await customer.wait_quiet()
+        # The handler failed after its commit: the answer is kept and the survey resumes after it.
+        assert await stored_answers(db, 1017) == {"func_needs": 4.0}
+        await customer.send("/survey")
+        assert "已答 1 题" in customer.last_text
+        await customer.press("▶️ 继续上次")
+        await wait_for_question(customer, "第 2/16 题")
+        await answer(customer, 5)
+    assert await stored_answers(db, 1017) == {"func_needs": 4.0, "func_practical": 5.0}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -121,7 +122,9 @@ class Session:
             assert update_id is not None  # the emulator numbers every update it dispatches
             # Through the session's JSON loader, as polled and webhook updates arrive.
             raw = self.bot.session.json_loads(json.dumps(self.emulator.updates[update_id]))
-            await self.dispatcher.feed_raw_update(self.bot, raw)
+            reply = await self.dispatcher.feed_raw_update(self.bot, raw)
+            if isinstance(reply, TelegramMethod):  # a webhook response's method: Telegram carries it out
+                await self.dispatcher.silent_call_request(self.bot, reply)
             self.fed += 1
             replied = any(e.kind in VISIBLE_EVENTS for e in chat.events_after(mark))
             if isinstance(target, CallbackQueryRecord):

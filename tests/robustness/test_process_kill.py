@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.state import CallbackQueryRecord
 from tests.robustness.bot_process import bot_process, kill_when, wait_for_lock_waiters
 from tests.support.survey_steps import (
     THANKS_ZH,
@@ -33,11 +32,14 @@ async def test_killed_after_storing_an_answer_but_before_replying(
         await start_survey(customer)
         for value in PLAN[:5]:
             await answer(customer, value)
-        press = emulator.press(4401, option_button(customer, PLAN[5]))
-        assert isinstance(press, CallbackQueryRecord)
-        # The answer is committed before the button is acknowledged: die right there.
-        kill_when(emulator, lambda: press.answered, first)
+        question = customer.keyboard_message
+        assert question is not None
+        emulator.press(4401, option_button(customer, PLAN[5]))
+        # The answer is committed before the question is edited to show it: die at that first reply,
+        # before the next question is sent and the press acknowledged.
+        kill_when(emulator, lambda: question.edited > 0, first)
         assert await first.exited(timeout=30) == -signal.SIGKILL
+    assert not any(f"第 7/{QUESTIONS} 题" in m.shown_text for m in customer.messages)  # never asked
     assert len(await stored_answers(db, 4401)) == 6  # the sixth answer was committed, nothing half-done
     assert await responses_of(db, 4401) == ["started"]
 

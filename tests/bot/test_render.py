@@ -1,0 +1,76 @@
+"""Survey and menu keyboards: rows as the customer sees them, callback data the handlers read back."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import render
+from bot.callbacks import SurveyCb
+from dialogs.survey_flow import Pick, Prompt, SurveyState, handle, prompt_for, start
+from dialogs.survey_loader import default_survey_path, load_survey_file
+
+SURVEY = load_survey_file(default_survey_path())
+RESPONSE = 4711
+
+
+def rows(markup: InlineKeyboardMarkup | None) -> list[list[str]]:
+    """Button texts, row by row."""
+    assert markup is not None
+    return [[button.text for button in row] for row in markup.inline_keyboard]
+
+
+def prompt_after(scores: list[int]) -> Prompt:
+    """The prompt shown after answering the first questions with these scores."""
+    state: SurveyState = start(SURVEY, RESPONSE).state
+    for score in scores:
+        state = handle(SURVEY, state, Pick(score)).state
+    prompt = prompt_for(SURVEY, state)
+    assert prompt is not None
+    return prompt
+
+
+def test_labelled_options_one_per_row_and_back_on_its_own_row() -> None:
+    second = render.question_keyboard(prompt_after([4]), RESPONSE, "zh")
+    assert rows(second) == [
+        ["1 · 非常不满意"],
+        ["2 · 不满意"],
+        ["3 · 一般"],
+        ["4 · 满意"],
+        ["5 · 非常满意"],
+        ["« 上一题"],
+    ]
+    assert second is not None
+    data = [SurveyCb.unpack(b.callback_data or "") for row in second.inline_keyboard for b in row]
+    assert [(d.action, d.r, d.q, d.v) for d in data[:2]] == [
+        ("a", RESPONSE, "func_practical", 1),
+        ("a", RESPONSE, "func_practical", 2),
+    ]
+    assert (data[-1].action, data[-1].q) == ("b", "func_practical")
+
+
+def test_the_first_question_has_no_back_row() -> None:
+    assert rows(render.question_keyboard(prompt_after([]), RESPONSE, "en"))[-1] == ["5 · Very satisfied"]
+
+
+def test_a_numeric_scale_takes_two_rows_the_longer_first() -> None:
+    prompt = prompt_after([4] * 15)
+    assert prompt.question.role == "nps"
+    assert rows(render.question_keyboard(prompt, RESPONSE, "zh")) == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+        ["« 上一题"],
+    ]
+
+
+def test_the_optional_comment_offers_back_and_skip_side_by_side() -> None:
+    prompt = prompt_after([2] + [4] * 15)
+    assert prompt.question.key == "comment"
+    assert rows(render.question_keyboard(prompt, RESPONSE, "zh")) == [["« 上一题", "跳过 »"]]
+
+
+def test_menus() -> None:
+    assert len(rows(render.main_menu("zh"))) == 4
+    assert all(len(row) == 1 for row in rows(render.main_menu("zh")))
+    assert rows(render.resume_keyboard("zh", RESPONSE)) == [["▶️ 继续上次", "🔄 重新开始"]]
+    assert rows(render.language_keyboard()) == [["中文", "English"]]
+    assert rows(render.complaint_offer("en")) == [[render.t("en", "btn_complain")]]
