@@ -4,6 +4,12 @@
 TELEGRAM_API_BASE, WEB_PORT, WEBHOOK_SECRET); /healthz answers once it is ready. Same aiogram,
 same Bot API session (Tingjian's: JSON bodies, cached response models), same probe as the Tingjian
 processes, so the ratio measures what Tingjian adds; no middlewares of its own, no database.
+
+With ``--floor`` it is the least any bot with Tingjian's guarantees and replies could do: per update,
+straight through asyncpg (no ORM, no dialog), the chat's advisory lock, one transaction that claims
+the update and stores one answer row, then Tingjian's replies to a press (edit the pressed message,
+send the next one, acknowledge the press in the webhook response), then the unlock. It shows what
+this machine allows before any of Tingjian's own code runs.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -36,6 +43,42 @@ async def reply_to_press(query: CallbackQuery, bot: Bot) -> None:
     await bot.send_message(query.from_user.id, "ok")
 
 
+FLOOR_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS floor_updates (update_id bigint PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS floor_answers (id bigserial PRIMARY KEY, chat_id bigint, data text)"
+)
+FLOOR_CLAIM = "INSERT INTO floor_updates VALUES ($1) ON CONFLICT DO NOTHING RETURNING update_id"
+
+
+async def floor_update(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """Lock the chat, claim the update and store its answer in one transaction, reply, unlock."""
+    chat_id = data["event_from_user"].id
+    async with data["pool"].acquire() as connection:
+        await connection.fetchval("SELECT pg_advisory_lock($1)", chat_id)
+        try:
+            async with connection.transaction():
+                if await connection.fetchval(FLOOR_CLAIM, event.update_id) is None:  # type: ignore[attr-defined]
+                    return None
+                await connection.execute(
+                    "INSERT INTO floor_answers (chat_id, data) VALUES ($1, $2)", chat_id, "answer"
+                )
+            return await handler(event, data)
+        finally:
+            await connection.fetchval("SELECT pg_advisory_unlock($1)", chat_id)
+
+
+async def floor_reply_to_press(query: CallbackQuery, bot: Bot) -> Any:
+    """Tingjian's replies to an answer: show the choice, send the next question, acknowledge."""
+    if isinstance(query.message, Message):
+        await query.message.edit_text("✅ 4")
+    await bot.send_message(query.from_user.id, "ok")
+    return query.answer()
+
+
 async def timed(
     handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
     event: TelegramObject,
@@ -45,14 +88,19 @@ async def timed(
     return await probe.timed_update(lambda: handler(event, data))
 
 
-def build() -> tuple[Bot, Dispatcher]:
-    """The bot on the configured Bot API server and its two handlers."""
+def build(floor: asyncpg.Pool | None = None) -> tuple[Bot, Dispatcher]:
+    """The bot on the configured Bot API server and its two handlers (the floor's, given a pool)."""
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"])
     bot = Bot(os.environ["BOT_TOKEN"], session=TelegramSession(api=api))
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(timed)
     dispatcher.message.register(reply_to_message)
-    dispatcher.callback_query.register(reply_to_press)
+    if floor is None:
+        dispatcher.callback_query.register(reply_to_press)
+        return bot, dispatcher
+    dispatcher["pool"] = floor
+    dispatcher.update.outer_middleware(floor_update)
+    dispatcher.callback_query.register(floor_reply_to_press)
     return bot, dispatcher
 
 
@@ -61,9 +109,18 @@ async def healthz(_: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def serve(webhook: bool) -> None:
+async def floor_pool() -> asyncpg.Pool:
+    """Connections to the bench's database (DATABASE_URL, SQLAlchemy form), with the floor's tables."""
+    dsn = os.environ["DATABASE_URL"].replace("+asyncpg", "")
+    pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
+    async with pool.acquire() as connection:
+        await connection.execute(FLOOR_SCHEMA)
+    return pool
+
+
+async def serve(webhook: bool, floor: bool) -> None:
     """Poll (or serve the webhook) until SIGINT/SIGTERM."""
-    bot, dispatcher = build()
+    bot, dispatcher = build(await floor_pool() if floor else None)
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     if webhook:
@@ -92,7 +149,7 @@ def main() -> int:
     """Entry point."""
     probe.install_dump_on_sigusr1()
     probe.patch_bot_api_waits()
-    asyncio.run(serve("--webhook" in sys.argv[1:]))
+    asyncio.run(serve("--webhook" in sys.argv[1:], "--floor" in sys.argv[1:]))
     return 0
 
 

@@ -33,7 +33,7 @@ class Fleet:
     """The running processes of one benchmark configuration."""
 
     emulator: BotAPIEmulator
-    kind: str  # "tingjian" or "bare"
+    kind: str  # "tingjian", "bare" or "floor"
     webhook: bool
     folder: Path
     database_url: str
