@@ -23,7 +23,7 @@ from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics
 from bot.sla_watch import utc_now, watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.database import create_engine, session_factory
+from storage.database import MAX_CONNECTIONS, create_engine, session_factory
 from storage.embedded import embedded_database_url
 from storage.migrate import ensure_current, upgrade_async
 from storage.surveys import LoadResult, SurveyRepository
@@ -131,7 +131,9 @@ async def run_polling(settings: Settings) -> None:
         runner = await _serve(app, settings)
         logger.info("polling as @%s", me.username)
         try:
-            await rt.dispatcher.start_polling(rt.bot)
+            # Take no more updates at once than there are database connections: the rest wait in
+            # Telegram, unconfirmed, instead of in memory (where a crash would lose them).
+            await rt.dispatcher.start_polling(rt.bot, tasks_concurrency_limit=MAX_CONNECTIONS)
         finally:
             await runner.cleanup()
         # Polling stopped (SIGTERM/SIGINT): updates already taken from Telegram finish before the

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+POOL_SIZE = 10
+# Connections an engine opens at most (its pool plus as many again in overflow): each update holds
+# one from its chat lock to its last reply, so more updates at once than this only wait for one.
+MAX_CONNECTIONS = 2 * POOL_SIZE
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+
+def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
     """An asyncpg engine for the bot and the tools.
 
     No pool pre-ping: it cost three round trips (BEGIN, ping, ROLLBACK) per checkout, a quarter of an
