@@ -73,13 +73,14 @@ class Scenario:
 
 
 def scenarios(rates: list[float]) -> list[Scenario]:
-    """Throughput for both bots in every configuration, then Tingjian at each offered rate (and the
-    bare bot, polling, at the first)."""
+    """Throughput of the three bots in every configuration, then Tingjian at each offered rate (and
+    the bare and floor bots, one process polling and behind the webhook, at the first)."""
     configurations = [(False, 1), (True, 1), (True, 2), (True, 4)]
     kinds = ("tingjian", "bare", "floor")
     chosen = [Scenario(kind, hook, n) for hook, n in configurations for kind in kinds]
     chosen += [Scenario("tingjian", hook, n, rate) for rate in rates for hook, n in configurations]
-    return [*chosen, Scenario("bare", False, 1, rates[0])]
+    ceilings = [Scenario(kind, hook, 1, rates[0]) for hook in (False, True) for kind in ("bare", "floor")]
+    return [*chosen, *ceilings]
 
 
 async def run_scenario(
