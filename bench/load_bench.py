@@ -59,7 +59,7 @@ PATIENCE = 30.0  # seconds a customer waits for a reply before counting it as lo
 class Scenario:
     """One configuration: which bot, how it gets updates, how many processes, what load."""
 
-    kind: str  # tingjian | bare | floor (bench/harness/bare_bot.py)
+    kind: str  # tingjian | bare | floor | floor1 (bench/harness/bare_bot.py)
     webhook: bool
     processes: int
     rate: float | None = None  # None: closed loop (throughput); else updates/s offered
@@ -76,7 +76,7 @@ def scenarios(rates: list[float]) -> list[Scenario]:
     """Throughput of the three bots in every configuration, then Tingjian at each offered rate (and
     the bare and floor bots, one process polling and behind the webhook, at the first)."""
     configurations = [(False, 1), (True, 1), (True, 2), (True, 4)]
-    kinds = ("tingjian", "bare", "floor")
+    kinds = ("tingjian", "bare", "floor", "floor1")
     chosen = [Scenario(kind, hook, n) for hook, n in configurations for kind in kinds]
     chosen += [Scenario("tingjian", hook, n, rate) for rate in rates for hook, n in configurations]
     ceilings = [Scenario(kind, hook, 1, rates[0]) for hook in (False, True) for kind in ("bare", "floor")]
@@ -160,9 +160,10 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, str]) -> str:
     lines = [machine_line(machine), ""]
     lines += [
         "| configuration | Tingjian updates/s | bare updates/s | ratio | floor updates/s (ratio) "
+        "| floor, one reply (ratio) "
         "| Tingjian CPU ms/update: bots, emulator+customers, PostgreSQL | Tingjian handler p50 / p99 ms "
         "| DB share | others' cores | rows |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         name = result["scenario"]
@@ -171,12 +172,14 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, str]) -> str:
         bare = by_name.get(name.replace("tingjian", "bare", 1), {})
         bare_rate = bare.get("updates_per_s", math.nan)
         floor_rate = by_name.get(name.replace("tingjian", "floor", 1), {}).get("updates_per_s", math.nan)
+        floor1_rate = by_name.get(name.replace("tingjian", "floor1", 1), {}).get("updates_per_s", math.nan)
         per_update = result["cpu_ms_per_update"]
         handler = result["handler"]
         lines.append(
             f"| {name.removeprefix('tingjian-').removesuffix('-max')} | {result['updates_per_s']:.0f} "
             f"| {bare_rate:.0f} | {result['updates_per_s'] / bare_rate:.2f} "
             f"| {floor_rate:.0f} ({floor_rate / bare_rate:.2f}) "
+            f"| {floor1_rate:.0f} ({floor1_rate / bare_rate:.2f}) "
             f"| {_bots(per_update):.1f}, {per_update['bench']:.1f}, {per_update['postgres']:.1f} "
             f"| {handler['p50_ms']:.0f} / {handler['p99_ms']:.0f} | {handler['db_share']:.0%} "
             f"| {result['others_cores']:.2f} / {bare.get('others_cores', math.nan):.2f} | {_rows(result)} |"
@@ -204,7 +207,7 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, str]) -> str:
 
 
 def _bots(values: dict[str, float]) -> float:
-    return sum(v for k, v in values.items() if k.startswith(("tingjian-", "bare-", "floor-")))
+    return sum(v for k, v in values.items() if k.startswith(("tingjian-", "bare-", "floor-", "floor1-")))
 
 
 def _rows(result: dict[str, Any]) -> str:

@@ -9,7 +9,8 @@ With ``--floor`` it is the least any bot with Tingjian's guarantees and replies 
 straight through asyncpg (no ORM, no dialog), the chat's advisory lock, one transaction that claims
 the update and stores one answer row, then Tingjian's replies to a press (edit the pressed message,
 send the next one, acknowledge the press in the webhook response), then the unlock. It shows what
-this machine allows before any of Tingjian's own code runs.
+this machine allows before any of Tingjian's own code runs. With ``--floor --one-reply`` it replies
+as the bare bot does (one message, nothing else): the cost of the guarantees alone.
 """
 
 from __future__ import annotations
@@ -88,19 +89,21 @@ async def timed(
     return await probe.timed_update(lambda: handler(event, data))
 
 
-def build(floor: asyncpg.Pool | None = None) -> tuple[Bot, Dispatcher]:
+def build(floor: asyncpg.Pool | None = None, one_reply: bool = False) -> tuple[Bot, Dispatcher]:
     """The bot on the configured Bot API server and its two handlers (the floor's, given a pool)."""
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"])
     bot = Bot(os.environ["BOT_TOKEN"], session=TelegramSession(api=api))
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(timed)
     dispatcher.message.register(reply_to_message)
-    if floor is None:
+    if floor is None or one_reply:
         dispatcher.callback_query.register(reply_to_press)
+    if floor is None:
         return bot, dispatcher
     dispatcher["pool"] = floor
     dispatcher.update.outer_middleware(floor_update)
-    dispatcher.callback_query.register(floor_reply_to_press)
+    if not one_reply:
+        dispatcher.callback_query.register(floor_reply_to_press)
     return bot, dispatcher
 
 
@@ -118,9 +121,9 @@ async def floor_pool() -> asyncpg.Pool:
     return pool
 
 
-async def serve(webhook: bool, floor: bool) -> None:
+async def serve(webhook: bool, floor: bool, one_reply: bool) -> None:
     """Poll (or serve the webhook) until SIGINT/SIGTERM."""
-    bot, dispatcher = build(await floor_pool() if floor else None)
+    bot, dispatcher = build(await floor_pool() if floor else None, one_reply)
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     if webhook:
@@ -149,7 +152,8 @@ def main() -> int:
     """Entry point."""
     probe.install_dump_on_sigusr1()
     probe.patch_bot_api_waits()
-    asyncio.run(serve("--webhook" in sys.argv[1:], "--floor" in sys.argv[1:]))
+    options = sys.argv[1:]
+    asyncio.run(serve("--webhook" in options, "--floor" in options, "--one-reply" in options))
     return 0
 
 

@@ -123,7 +123,7 @@ async def start_bot(
     webhook_url: str | None,
     port: int | None = None,
 ) -> Child:
-    """A Tingjian (``kind`` "tingjian"), bare or floor bot process, polling or serving ``webhook_url``."""
+    """A Tingjian (``kind`` "tingjian"), bare or floor(1) bot process, polling or serving ``webhook_url``."""
     port = port or free_port()
     env = {
         "BOT_TOKEN": DEFAULT_TOKEN,
@@ -134,13 +134,13 @@ async def start_bot(
     }
     if kind == "tingjian":
         env.update(DATABASE_URL=database_url, DATA_DIR=str(folder / "data"), LOG_LEVEL="INFO")
-    if kind == "floor":
+    if kind.startswith("floor"):
         env.update(DATABASE_URL=database_url)
     if webhook_url is not None:
         env.update(WEBHOOK_URL=webhook_url, WEBHOOK_SECRET=WEBHOOK_SECRET)
     module = "bench.harness.tingjian_process" if kind == "tingjian" else "bench.harness.bare_bot"
     args = (["run"] if kind == "tingjian" else []) + (["--webhook"] if webhook_url else [])
-    args += ["--floor"] if kind == "floor" else []
+    args += {"floor": ["--floor"], "floor1": ["--floor", "--one-reply"]}.get(kind, [])
     return await spawn(name, module, args, env, folder, f"http://127.0.0.1:{port}")
 
 
