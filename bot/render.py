@@ -82,14 +82,10 @@ def answer_label(survey: Survey, question: Question, answer: Answer, language: L
     return option_label(options[answer], language) if answer in options else str(answer)
 
 
-def answered_text(survey: Survey, prompt: Prompt, answer: Answer, language: Language) -> str:
-    """The question message after answering: the question, then the recorded choice."""
+def recorded_text(survey: Survey, prompt: Prompt, answer: Answer, language: Language) -> str:
+    """The line on the survey card confirming the answer just recorded, above the next question."""
     choice = answer_label(survey, prompt.question, answer, language)
-    return (
-        question_text(survey, prompt, language)
-        + "\n\n✅ "
-        + escape(t(language, "your_choice", answer=choice))
-    )
+    return escape(t(language, "answer_recorded", question=prompt.question.text.get(language), answer=choice))
 
 
 def summary_text(survey: Survey, answered: list[tuple[Question, Answer]], language: Language) -> str:

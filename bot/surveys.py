@@ -6,11 +6,14 @@ stored answers, and a failure before the commit can be retried without side effe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import render
 from dialogs.i18n import Language, t
@@ -29,6 +32,7 @@ from storage.models import Respondent
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
+logger = logging.getLogger(__name__)
 FLOW = "survey"
 LOW_SCORE = 2  # a rating this low at the end of a survey brings the offer to file a complaint
 
@@ -98,18 +102,73 @@ async def _save(
     await uow.respondents.save_conversation(respondent.id, flow, dialog)
 
 
+View = tuple[str, InlineKeyboardMarkup | None]  # a message's text and keyboard
+
+
+def prompt_view(active: ActiveSurvey, language: Language, notice: str | None = None) -> View | None:
+    """The current question (with a notice above it when the last input was not an answer)."""
+    prompt = prompt_for(active.stored.survey, active.state)
+    if prompt is None:
+        return None
+    text = render.question_text(active.stored.survey, prompt, language, notice)
+    return text, render.question_keyboard(prompt, active.state.response_id, language)
+
+
+def finish_view(active: ActiveSurvey, language: Language) -> View:
+    """The thank-you with the summary of answers; after a low rating, the offer to file a complaint."""
+    answered = summary(active.stored.survey, active.state)
+    text = render.summary_text(active.stored.survey, answered, language)
+    if any(q.role in ("item", "overall") and isinstance(a, int) and a <= LOW_SCORE for q, a in answered):
+        return f"{text}\n\n{escape(t(language, 'survey_low_offer'))}", render.complaint_offer(language)
+    return text, None
+
+
+def next_view(active: ActiveSurvey, language: Language) -> View:
+    """What follows an answer: the next question, or the thank-you once the survey is finished."""
+    view = None if active.state.finished else prompt_view(active, language)
+    return view or finish_view(active, language)
+
+
 async def send_prompt(
     bot: Bot, chat_id: int, active: ActiveSurvey, language: Language, notice: str | None = None
 ) -> None:
-    """Show the current question (with a notice above it when the last input was not an answer)."""
-    prompt = prompt_for(active.stored.survey, active.state)
-    if prompt is None:
+    """Send the current question as a new message."""
+    view = prompt_view(active, language, notice)
+    if view is None:
         await bot.send_message(chat_id, t(language, "survey_already_finished"))
         return
-    text = render.question_text(active.stored.survey, prompt, language, notice)
-    keyboard: InlineKeyboardMarkup | None = render.question_keyboard(
-        prompt, active.state.response_id, language
-    )
+    await bot.send_message(chat_id, view[0], reply_markup=view[1])
+
+
+async def send_next(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
+    """Send what follows an answer as a new message (after a typed answer)."""
+    text, keyboard = next_view(active, language)
+    await bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
+async def turn_card(
+    bot: Bot,
+    chat_id: int,
+    card: Message | None,
+    active: ActiveSurvey,
+    language: Language,
+    recorded: str | None,
+) -> None:
+    """Turn the pressed survey card into what follows, under the line confirming the answer.
+
+    One Bot API call per press instead of two (edit the old question, send the next one): the chat
+    keeps one card per survey, and Telegram's per-bot message limits go twice as far. A card that
+    can no longer be edited (deleted, too old) is replaced by a new message.
+    """
+    text, keyboard = next_view(active, language)
+    if recorded:
+        text = f"{recorded}\n\n{text}"
+    if card is not None:
+        try:
+            await card.edit_text(text, reply_markup=keyboard)
+            return
+        except TelegramBadRequest as error:
+            logger.info("survey card %s not edited (%s); sending the next question", card.message_id, error)
     await bot.send_message(chat_id, text, reply_markup=keyboard)
 
 
@@ -120,13 +179,3 @@ async def send_intro(
     survey = stored.survey
     text = t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language))
     await bot.send_message(chat_id, text + (f"\n\n{notice}" if notice else ""))
-
-
-async def send_finish(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
-    """The thank-you message with the summary of answers."""
-    answered = summary(active.stored.survey, active.state)
-    await bot.send_message(chat_id, render.summary_text(active.stored.survey, answered, language))
-    if any(q.role in ("item", "overall") and isinstance(a, int) and a <= LOW_SCORE for q, a in answered):
-        await bot.send_message(
-            chat_id, t(language, "survey_low_offer"), reply_markup=render.complaint_offer(language)
-        )

@@ -7,8 +7,8 @@ processes, so the ratio measures what Tingjian adds; no middlewares of its own, 
 
 With ``--floor`` it is the least any bot with Tingjian's guarantees and replies could do: per update,
 straight through asyncpg (no ORM, no dialog), the chat's advisory lock, one transaction that claims
-the update and stores one answer row, then Tingjian's replies to a press (edit the pressed message,
-send the next one, acknowledge the press in the webhook response), then the unlock. It shows what
+the update and stores one answer row, then Tingjian's replies to a press (turn the pressed survey
+card into the next question, acknowledge the press in the webhook response), then the unlock. It shows what
 this machine allows before any of Tingjian's own code runs. With ``--floor --one-reply`` it replies
 as the bare bot does (one message, nothing else): the cost of the guarantees alone.
 """
@@ -73,10 +73,9 @@ async def floor_update(
 
 
 async def floor_reply_to_press(query: CallbackQuery, bot: Bot) -> Any:
-    """Tingjian's replies to an answer: show the choice, send the next question, acknowledge."""
+    """Tingjian's replies to an answer: turn the pressed card to the next question, acknowledge."""
     if isinstance(query.message, Message):
-        await query.message.edit_text("✅ 4")
-    await bot.send_message(query.from_user.id, "ok")
+        await query.message.edit_text(f"✅ {query.data}")
     return query.answer()
 
 

@@ -63,16 +63,21 @@ class Customer(ABC):
         self.completed += 1
         self.record.surveys_done += 1
 
-    async def _wait_reply(self, after: int, *, keyboard: bool) -> None:
+    async def _wait_reply(self, after: int, *, keyboard: bool, card: ChatMessage | None = None) -> None:
+        """Until a bot message newer than ``after`` arrives, or ``card`` is edited (a survey card
+        turning to the next question); with ``keyboard``, one that has an inline keyboard."""
         chat = self.chat
+        edits = card.edited if card is not None else 0
+
+        def shown(message: ChatMessage) -> bool:
+            markup = message.raw_reply_markup
+            return not keyboard or bool(markup and "inline_keyboard" in markup)
 
         def arrived() -> bool:
+            if card is not None and card.edited > edits:
+                return shown(card)
             last = chat.messages[-1] if chat.messages else None
-            if last is None or not last.from_bot or last.message_id <= after:
-                return False
-            if keyboard:
-                return bool(last.raw_reply_markup and "inline_keyboard" in last.raw_reply_markup)
-            return True
+            return last is not None and last.from_bot and last.message_id > after and shown(last)
 
         if not await self.emulator.wait_until(arrived, self.patience, chat_id=chat.id):
             raise Stalled(self.user_id)
@@ -128,7 +133,7 @@ class SurveyCustomer(Customer):
         mark, started = message.message_id, time.perf_counter()
         self.emulator.inject_callback(self.user_id, message.message_id, data)
         last = number == QUESTIONS
-        await self._wait_reply(mark, keyboard=not last)
+        await self._wait_reply(mark, keyboard=not last, card=message)
         self._timed(started)
         self.record.answers_acknowledged += 1
         if last:
@@ -151,7 +156,8 @@ class SurveyCustomer(Customer):
 
 
 class BareCustomer(Customer):
-    """Sends the bare bot the same updates a survey customer sends: /survey, then 16 presses."""
+    """Sends the bare bot the same updates a survey customer sends: /survey, then 16 presses on its
+    newest message; a reply is a new message (the bare bot) or that message edited (the floor bot)."""
 
     def __init__(self, emulator: BotAPIEmulator, user_id: int, record: Record, patience: float) -> None:
         super().__init__(emulator, user_id, record, patience)
@@ -160,12 +166,14 @@ class BareCustomer(Customer):
     async def act(self) -> None:
         """Send the next update and wait for the bare bot's one message."""
         mark, started = self._newest_id(), time.perf_counter()
+        pressed = None
         if self.step == 0:
             self.emulator.inject_text(self.user_id, "/survey")
         else:
             data = f"sv:a:1:q{self.step}:{planned_score(self.user_id, self.step)}"
             self.emulator.inject_callback(self.user_id, mark, data)
-        await self._wait_reply(mark, keyboard=False)
+            pressed = self.chat.messages[-1]
+        await self._wait_reply(mark, keyboard=False, card=pressed)
         self._timed(started)
         self.step = (self.step + 1) % (QUESTIONS + 1)
         if self.step == 0:

@@ -20,11 +20,12 @@ from bot.surveys import (
     advance,
     answers_saved,
     begin,
-    send_finish,
     send_intro,
+    send_next,
     send_prompt,
+    turn_card,
 )
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import language_of, t
 from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 from storage.models import Respondent
@@ -124,10 +125,10 @@ async def survey_button(
 ) -> AnswerCallbackQuery:
     """An answer, Back or Skip button; old keyboards and double presses change nothing.
 
-    The press is acknowledged by returning answerCallbackQuery rather than calling it: aiogram puts
-    it in the webhook's HTTP response (one Bot API request fewer per answer), and in polling mode
-    calls it itself once the handler is done. The replies are sent before, so nothing the customer
-    sees waits for it.
+    The pressed card turns into the next question (one edit). The press is acknowledged by returning
+    answerCallbackQuery rather than calling it: aiogram puts it in the webhook's HTTP response (one
+    Bot API request fewer per answer), and in polling mode calls it itself once the handler is done.
+    The card is turned before, so nothing the customer sees waits for it.
     """
     language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
@@ -145,15 +146,12 @@ async def survey_button(
     metrics.answers.inc(answers_saved(step))
     if step.notice:
         return query.answer(t(language, step.notice))
+    recorded = None
+    if answered_prompt is not None and not isinstance(event, Back):
+        recorded = render.recorded_text(active.stored.survey, answered_prompt, step.recorded, language)
+    card = query.message if isinstance(query.message, Message) else None
     new = ActiveSurvey(active.stored, step.state)
-    # Sequential on purpose: the question shows the recorded choice before the next one appears.
-    if query.message is not None and answered_prompt is not None and isinstance(query.message, Message):
-        if isinstance(event, Back):
-            await query.message.edit_reply_markup(reply_markup=None)
-        else:
-            text = render.answered_text(active.stored.survey, answered_prompt, step.recorded, language)
-            await query.message.edit_text(text, reply_markup=None)
-    await _show_next(bot, query.from_user.id, new, language)
+    await turn_card(bot, query.from_user.id, card, new, language, recorded)
     return query.answer()
 
 
@@ -179,14 +177,7 @@ async def survey_message(
     if step.notice:
         await send_prompt(bot, message.chat.id, new, language, notice=step.notice)
         return
-    await _show_next(bot, message.chat.id, new, language)
-
-
-async def _show_next(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
-    if active.state.finished:
-        await send_finish(bot, chat_id, active, language)
-    else:
-        await send_prompt(bot, chat_id, active, language)
+    await send_next(bot, message.chat.id, new, language)
 
 
 def create_router() -> Router:

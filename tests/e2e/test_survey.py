@@ -82,17 +82,35 @@ async def test_customer_completes_the_survey_by_pressing_buttons(
     assert await responses_of(db, 1001) == ["completed"]
 
 
-async def test_answered_question_shows_the_choice_and_loses_its_keyboard(
+async def test_a_press_turns_the_card_into_the_next_question_under_the_recorded_choice(
     tingjian: RunningBot, emulator: BotAPIEmulator
 ) -> None:
     customer = emulator.customer(1002)
     await start_survey(customer)
-    question = customer.keyboard_message
-    assert question is not None
+    card = customer.keyboard_message
+    assert card is not None
+    messages_before = len(customer.messages)
     await answer(customer, 4)
-    answered = next(m for m in customer.messages if m.message_id == question.message_id)
-    assert "✅ 您的选择：4 · 满意" in answered.shown_text
-    assert answered.buttons == []
+    assert customer.keyboard_message is card and len(customer.messages) == messages_before
+    recorded, question = card.shown_text.split("\n\n", 1)
+    assert recorded == "✅ 已记录「本次服务是否满足了您的需求？」：4 · 满意"
+    assert question.startswith("第 2/16 题 · 功能性") and SCORED[1].text.zh in question
+    assert customer.buttons[-1] == "« 上一题"
+
+
+async def test_the_last_press_turns_the_card_into_the_thanks_with_every_answer(
+    tingjian: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    customer = emulator.customer(1018)
+    await start_survey(customer)
+    card = customer.keyboard_message
+    assert card is not None
+    for question in SCORED:
+        await answer(customer, 9 if question.role == "nps" else 4)
+    assert customer.last_message is card and card.buttons == []
+    recorded, thanks = card.shown_text.split("\n\n", 1)
+    assert recorded == f"✅ 已记录「{SCORED[-1].text.zh}」：9" and thanks.startswith("🙏 " + THANKS_ZH)
+    assert card.shown_text.count(" — ") == len(SCORED)  # the summary lists every answer
 
 
 async def test_wrong_input_at_every_step_gets_a_kind_reprompt_and_loses_nothing(
@@ -317,46 +335,68 @@ async def test_a_new_survey_version_mid_response_keeps_the_old_questions(
 
 
 @MODES
-async def test_a_press_shows_the_choice_then_the_next_question_and_is_acknowledged(
-    db: AsyncEngine, webhook: bool
-) -> None:
+async def test_a_press_is_one_edit_of_the_card_then_acknowledged(db: AsyncEngine, webhook: bool) -> None:
     async with ReplyNotingEmulator() as emulator, running_in_mode(db, emulator, webhook):
         customer = emulator.customer(1016)
         await start_survey(customer)
-        question = customer.keyboard_message
-        assert question is not None
+        card = customer.keyboard_message
+        assert card is not None
+        sent_before = len(emulator.calls("sendMessage"))
         await customer.press(option_button(customer, 4))
         await wait_for_question(customer, "第 2/16 题")
         await customer.wait_for(lambda: customer.answers[-1].answered, what="the press acknowledged")
         await customer.wait_quiet()
-        answered = next(m for m in customer.messages if m.message_id == question.message_id)
-        assert "✅ 您的选择：4 · 满意" in answered.shown_text and answered.buttons == []
+        assert customer.keyboard_message is card and "✅ 已记录" in card.shown_text
+        assert len(emulator.calls("sendMessage")) == sent_before  # nothing new in the chat
+        [edit] = emulator.calls("editMessageText")
         [press] = customer.answers
         assert (press.answer_text, press.show_alert) == (None, False)  # no toast: the spinner just stops
-        # Acknowledged once, after the replies; in webhook mode inside the webhook's HTTP response.
+        # Acknowledged once, after the edit; in webhook mode inside the webhook's HTTP response.
         [ack] = emulator.calls("answerCallbackQuery")
-        assert ack.seq > max(c.seq for c in emulator.calls("sendMessage") + emulator.calls("editMessageText"))
+        assert ack.seq > edit.seq
         assert emulator.webhook_replies == (["answerCallbackQuery"] if webhook else [])
+
+
+@MODES
+async def test_a_card_that_cannot_be_edited_is_followed_by_a_new_message(
+    db: AsyncEngine, emulator: BotAPIEmulator, webhook: bool
+) -> None:
+    customer = emulator.customer(1017)
+    async with running_in_mode(db, emulator, webhook):
+        await start_survey(customer)
+        card = customer.keyboard_message
+        assert card is not None
+        emulator.fail_next("editMessageText", status=400, description=CANNOT_EDIT)
+        await customer.press(option_button(customer, 4))
+        await wait_for_question(customer, "第 2/16 题")
+        newest = customer.keyboard_message
+        assert newest is not None and newest.message_id > card.message_id
+        assert newest.shown_text.startswith("✅ 已记录「本次服务是否满足了您的需求？」：4 · 满意")
+        await customer.wait_for(lambda: customer.answers[-1].answered, what="the press acknowledged")
+        await answer(customer, 5)
+    assert await stored_answers(db, 1017) == {"func_needs": 4.0, "func_practical": 5.0}
 
 
 @MODES
 async def test_a_reply_that_fails_for_good_after_the_answer_is_stored_loses_no_answer(
     db: AsyncEngine, emulator: BotAPIEmulator, webhook: bool
 ) -> None:
-    customer = emulator.customer(1017)
+    customer = emulator.customer(1019)
     async with running_in_mode(db, emulator, webhook):
         await start_survey(customer)
+        # The edit fails, and so does the new message sent in its place.
         emulator.fail_next("editMessageText", status=400, description=CANNOT_EDIT)
-        emulator.press(1017, option_button(customer, 4))
+        emulator.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+        emulator.press(1019, option_button(customer, 4))
         await customer.wait_for(
-            lambda: any(not c.ok for c in emulator.calls("editMessageText")), what="the failed edit"
+            lambda: any(not c.ok for c in emulator.calls("sendMessage")), what="the failed reply"
         )
         await customer.wait_quiet()
         # The handler failed after its commit: the answer is kept and the survey resumes after it.
-        assert await stored_answers(db, 1017) == {"func_needs": 4.0}
+        assert await stored_answers(db, 1019) == {"func_needs": 4.0}
         await customer.send("/survey")
         assert "已答 1 题" in customer.last_text
         await customer.press("▶️ 继续上次")
         await wait_for_question(customer, "第 2/16 题")
         await answer(customer, 5)
-    assert await stored_answers(db, 1017) == {"func_needs": 4.0, "func_practical": 5.0}
+    assert await stored_answers(db, 1019) == {"func_needs": 4.0, "func_practical": 5.0}

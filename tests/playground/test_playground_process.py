@@ -69,17 +69,15 @@ async def test_a_customer_completes_the_survey_over_http_and_the_answers_land_in
 
     await customer.send("/survey")
     scored = [q for q in SURVEY.questions if q.role != "comment"]
-    answered_id = 0
     for number in range(1, len(scored) + 1):
+        progress = f"第 {number}/{len(scored)} 题"
 
-        def next_question(messages: list[Message], after: int = answered_id) -> Message | None:
-            message = keyboard_message(messages)
-            return message if message is not None and message["message_id"] > after else None
+        def question_on_screen(messages: list[Message], progress: str = progress) -> Message | None:
+            message = keyboard_message(messages)  # the survey card, turned to the next question each time
+            return message if message is not None and progress in message["plain_text"] else None
 
-        question = await customer.wait_for(next_question, f"question {number}")
-        assert f"第 {number}/{len(scored)} 题" in question["plain_text"]
+        question = await customer.wait_for(question_on_screen, f"question {number}")
         await customer.press(choice(question), question["message_id"])
-        answered_id = question["message_id"]
 
     summary = await customer.wait_for(
         lambda messages: next((m for m in messages if THANKS_ZH in (m["plain_text"] or "")), None),

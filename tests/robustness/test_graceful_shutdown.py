@@ -1,8 +1,9 @@
 """Stopping a webhook process while updates are in flight: they finish, and nothing is half-written.
 
-Two kinds of update are caught in flight: two whose answers are committed and whose next question is
-being sent (the emulator holds sendMessage), and two still waiting for their chat's database lock
-(the test holds it), so nothing of theirs is written yet. Then the process gets its stop signal.
+Two kinds of update are caught in flight: two whose answers are committed and whose survey card is
+being turned to the next question (the emulator holds editMessageText), and two still waiting for
+their chat's database lock (the test holds it), so nothing of theirs is written yet. Then the
+process gets its stop signal.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.emulator.params import Params
 from tests.robustness.bot_process import bot_process, wait_for_lock_waiters
 from tests.support.survey_steps import option_button, start_survey, stored_answers, wait_for_question
 
-HELD_AT_SEND = (4501, 4502)
+HELD_AT_REPLY = (4501, 4502)
 HELD_AT_LOCK = (4503, 4504)
 
 
@@ -99,17 +100,17 @@ async def _stop_with_updates_in_flight(
     webhook: bool,
 ) -> list[int | None]:
     """Catch four presses in flight, signal the process, let them go; the presses' update ids."""
-    customers = {user: emulator.customer(user, timeout=15) for user in HELD_AT_SEND + HELD_AT_LOCK}
+    customers = {user: emulator.customer(user, timeout=15) for user in HELD_AT_REPLY + HELD_AT_LOCK}
     async with bot_process(emulator, database_url, folder, webhook=webhook) as process:
         for customer in customers.values():
             await start_survey(customer)
         async with db.connect() as locks:
             for user in HELD_AT_LOCK:
                 await locks.execute(text("SELECT pg_advisory_lock(:key)"), {"key": user})
-            emulator.hold("sendMessage")
+            emulator.hold("editMessageText")
             presses = [emulator.press(user, option_button(c, 4)).update_id for user, c in customers.items()]
-            await customers[HELD_AT_SEND[0]].wait_for(
-                lambda: emulator.waiting == len(HELD_AT_SEND), what="the replies to be held"
+            await customers[HELD_AT_REPLY[0]].wait_for(
+                lambda: emulator.waiting == len(HELD_AT_REPLY), what="the replies to be held"
             )
             await wait_for_lock_waiters(db, len(HELD_AT_LOCK))
 
@@ -123,7 +124,7 @@ async def _stop_with_updates_in_flight(
 
 
 async def _assert_every_answer_whole_and_shown(db: AsyncEngine, emulator: GatedEmulator) -> None:
-    for user in HELD_AT_SEND + HELD_AT_LOCK:
+    for user in HELD_AT_REPLY + HELD_AT_LOCK:
         assert await stored_answers(db, user) == {"func_needs": 4.0}, user
         await wait_for_question(emulator.customer(user, timeout=15), "第 2/16 题")
 

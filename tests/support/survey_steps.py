@@ -36,14 +36,16 @@ def option_button(customer: Customer, value: int) -> str:
 
 
 async def answer(customer: Customer, value: int) -> None:
-    """Press option `value` on the current question and wait for the next question or the thanks."""
-    before = customer.keyboard_message
-    assert before is not None, customer.transcript()
+    """Press option `value` on the survey card and wait until it turns into the next question or the
+    thanks (or, when the card could not be edited, a new message brings them)."""
+    card = customer.keyboard_message
+    assert card is not None, customer.transcript()
+    edits = card.edited
     await customer.press(option_button(customer, value))
 
     def moved_on() -> bool:
-        newer = [m for m in customer.messages if m.message_id > before.message_id]
-        return any(
+        newer = [m for m in customer.messages if m.message_id > card.message_id]
+        return card.edited > edits or any(
             m.buttons or THANKS_ZH in m.shown_text or "Thank you for completing" in m.shown_text
             for m in newer
         )
