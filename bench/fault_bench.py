@@ -155,6 +155,7 @@ async def run_fault(
             await fleet.stop()
         failed_calls = sum(1 for call in emulator.calls() if call.status in (429, 500, 502))
         updates = len(emulator.updates)
+    await engine.dispose()  # a restarted server dropped the pooled connections (and there is no pre-ping)
     rows = await check_rows(engine)
     await engine.dispose()
     expected_surveys = options.customers * options.surveys

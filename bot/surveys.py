@@ -140,25 +140,21 @@ async def send_prompt(
     await bot.send_message(chat_id, view[0], reply_markup=view[1])
 
 
-async def send_next(bot: Bot, chat_id: int, active: ActiveSurvey, language: Language) -> None:
-    """Send what follows an answer as a new message (after a typed answer)."""
-    text, keyboard = next_view(active, language)
-    await bot.send_message(chat_id, text, reply_markup=keyboard)
-
-
-async def turn_card(
+async def show_next(
     bot: Bot,
     chat_id: int,
-    card: Message | None,
     active: ActiveSurvey,
     language: Language,
-    recorded: str | None,
+    *,
+    card: Message | None = None,
+    recorded: str | None = None,
 ) -> None:
-    """Turn the pressed survey card into what follows, under the line confirming the answer.
+    """Show what follows an answer: on the pressed survey card, turned in place under the line
+    confirming the answer, or (after a typed answer) as a new message.
 
     One Bot API call per press instead of two (edit the old question, send the next one): the chat
     keeps one card per survey, and Telegram's per-bot message limits go twice as far. A card that
-    can no longer be edited (deleted, too old) is replaced by a new message.
+    can no longer be edited (deleted, too old) is followed by a new message.
     """
     text, keyboard = next_view(active, language)
     if recorded:

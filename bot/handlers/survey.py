@@ -21,9 +21,8 @@ from bot.surveys import (
     answers_saved,
     begin,
     send_intro,
-    send_next,
     send_prompt,
-    turn_card,
+    show_next,
 )
 from dialogs.i18n import language_of, t
 from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
@@ -151,7 +150,7 @@ async def survey_button(
         recorded = render.recorded_text(active.stored.survey, answered_prompt, step.recorded, language)
     card = query.message if isinstance(query.message, Message) else None
     new = ActiveSurvey(active.stored, step.state)
-    await turn_card(bot, query.from_user.id, card, new, language, recorded)
+    await show_next(bot, query.from_user.id, new, language, card=card, recorded=recorded)
     return query.answer()
 
 
@@ -177,7 +176,7 @@ async def survey_message(
     if step.notice:
         await send_prompt(bot, message.chat.id, new, language, notice=step.notice)
         return
-    await send_next(bot, message.chat.id, new, language)
+    await show_next(bot, message.chat.id, new, language)
 
 
 def create_router() -> Router:
