@@ -86,9 +86,7 @@ async def test_a_press_turns_the_card_into_the_next_question_under_the_recorded_
     tingjian: RunningBot, emulator: BotAPIEmulator
 ) -> None:
     customer = emulator.customer(1002)
-    await start_survey(customer)
-    card = customer.keyboard_message
-    assert card is not None
+    card = await start_survey(customer)
     messages_before = len(customer.messages)
     await answer(customer, 4)
     assert customer.keyboard_message is card and len(customer.messages) == messages_before
@@ -102,9 +100,7 @@ async def test_the_last_press_turns_the_card_into_the_thanks_with_every_answer(
     tingjian: RunningBot, emulator: BotAPIEmulator
 ) -> None:
     customer = emulator.customer(1018)
-    await start_survey(customer)
-    card = customer.keyboard_message
-    assert card is not None
+    card = await start_survey(customer)
     for question in SCORED:
         await answer(customer, 9 if question.role == "nps" else 4)
     assert customer.last_message is card and card.buttons == []

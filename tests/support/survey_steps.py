@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator.customer import Customer
+from bot.emulator.state import ChatMessage
 from storage.database import session_factory
 from storage.models import AnswerRow, QuestionRow, Respondent, Response
 
@@ -53,10 +54,13 @@ async def answer(customer: Customer, value: int) -> None:
     await customer.wait_for(moved_on, what="the next question")
 
 
-async def start_survey(customer: Customer) -> None:
-    """From a fresh chat: /survey and wait for question 1."""
+async def start_survey(customer: Customer) -> ChatMessage:
+    """From a fresh chat: /survey and wait for question 1; the survey card it is on."""
     await customer.send("/survey")
     await customer.wait_for(lambda: customer.keyboard_message is not None, what="question 1")
+    card = customer.keyboard_message
+    assert card is not None
+    return card
 
 
 async def stored_answers(engine: AsyncEngine, telegram_id: int) -> dict[str, float | str | None]:
