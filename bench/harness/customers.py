@@ -63,15 +63,19 @@ class Customer(ABC):
         self.completed += 1
         self.record.surveys_done += 1
 
-    async def _wait_reply(self, after: int, *, keyboard: bool, card: ChatMessage | None = None) -> None:
+    async def _wait_reply(
+        self, after: int, *, keyboard: bool, card: ChatMessage | None = None, expect: str = ""
+    ) -> None:
         """Until a bot message newer than ``after`` arrives, or ``card`` is edited (a survey card
-        turning to the next question); with ``keyboard``, one that has an inline keyboard."""
+        turning to the next question); with ``keyboard``, one that has an inline keyboard; with
+        ``expect``, one whose text has it (so a late reply to an earlier update is not taken for it)."""
         chat = self.chat
         edits = card.edited if card is not None else 0
 
         def shown(message: ChatMessage) -> bool:
             markup = message.raw_reply_markup
-            return not keyboard or bool(markup and "inline_keyboard" in markup)
+            keyed = not keyboard or bool(markup and "inline_keyboard" in markup)
+            return keyed and expect in (message.text or "")
 
         def arrived() -> bool:
             if card is not None and card.edited > edits:
@@ -130,10 +134,14 @@ class SurveyCustomer(Customer):
             for b in message.buttons
             if b.callback_data and (b.text == str(score) or b.text.startswith(f"{score} · "))
         )
-        mark, started = message.message_id, time.perf_counter()
+        # A reply is the card turning, or a message newer than any before the press: a stale card
+        # (its answer lost, a newer message below it) gets neither, only a toast, and the customer
+        # resumes after its patience instead of pressing it again and again.
+        mark, started = self._newest_id(), time.perf_counter()
         self.emulator.inject_callback(self.user_id, message.message_id, data)
         last = number == QUESTIONS
-        await self._wait_reply(mark, keyboard=not last, card=message)
+        expect = THANKS if last else f"第 {number + 1}/"
+        await self._wait_reply(mark, keyboard=not last, card=message, expect=expect)
         self._timed(started)
         self.record.answers_acknowledged += 1
         if last:
