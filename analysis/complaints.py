@@ -1,34 +1,32 @@
 """Complaint text analysis: shortfall category, quality dimension, thinness and hot-spot keywords.
 
 The categories are the seed deck's service shortfall types (人员素质 personnel, 流程规范 process,
-技术水平 technology, 资源配置 resources) plus ``other``. Classification is a transparent
-weighted-keyword lexicon (``analysis/lexicon/categories_*.tsv``): every matched term adds its
-weight to its category, and :attr:`Classification.evidence` lists the terms that decided. Only
-when no lexicon term matches does a small naive-Bayes model (``naive_bayes.json``, trained on the
-train part of ``tests/data/complaints_labelled.csv``) guess, with a discounted confidence.
+技术水平 technology, 资源配置 resources) plus ``other``. :func:`classify` asks the trained model
+(:mod:`analysis.complaint_model`, built from real customers' labelled complaints); the weighted
+lexicon (``analysis/lexicon/categories_*.tsv``) is one of its features, not the decider.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from itertools import pairwise
+from functools import cache
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar, get_args
 
 from analysis import text as tx
+from analysis.categories import CATEGORIES, Category
+from analysis.complaint_model import SECONDARY_MIN_PROBABILITY, ComplaintModel, shipped_model
 
-Category = Literal["personnel", "process", "technology", "resources", "other"]
+__all__ = ["CATEGORIES", "Category", "Classification", "classify", "use_model", "active_model"]
+
 Dimension = Literal["functionality", "safety", "comfort", "responsiveness"]
 CueKind = Literal["where", "when", "what"]
-Method = Literal["lexicon", "naive_bayes", "none"]
+Method = Literal["model", "none"]
 
-CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 DIMENSIONS: Final[tuple[Dimension, ...]] = get_args(Dimension)
 DEFAULT_DIMENSION: Final[Mapping[Category, Dimension | None]] = MappingProxyType(
     {
@@ -40,15 +38,6 @@ DEFAULT_DIMENSION: Final[Mapping[Category, Dimension | None]] = MappingProxyType
     }
 )
 
-# Added to the denominator of the confidence so that a single weak cue is not "certain".
-CONFIDENCE_PRIOR: Final = 1.0
-MODEL_FILE: Final = tx.LEXICON_DIR / "naive_bayes.json"
-# The naive-Bayes guess is used only from this posterior up (chosen on a fresh batch, see
-# BENCHMARKS.md), and its confidence is scaled down: word statistics from a few hundred
-# examples are weaker evidence than a lexicon match.
-NB_MIN_POSTERIOR: Final = 0.4
-NB_CONFIDENCE_FACTOR: Final = 0.5
-NB_ALPHA: Final = 0.5
 # Below this many content units (Chinese characters + Latin words) a complaint is always thin.
 THIN_MIN_UNITS: Final = 5
 # Longest term, in tokens, that the matcher assembles from adjacent tokens.
@@ -65,10 +54,10 @@ _CONTENT_UNIT: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]|[a-z]+", re.IGN
 
 @dataclass(frozen=True)
 class Classification:
-    """Shortfall category of a complaint and how sure we are (0–1).
+    """Shortfall category of a complaint, a second likely cause, and how sure the model is (0–1).
 
-    ``scores`` are lexicon weights per category (``method="lexicon"``) or naive-Bayes posteriors
-    (``method="naive_bayes"``); ``evidence`` lists the lexicon terms that support the category.
+    ``scores`` are the model's calibrated probabilities per category; ``evidence`` the words that
+    pushed the category up (shown to admins on the ticket); ``model_version`` the model that decided.
     """
 
     category: Category
@@ -76,6 +65,14 @@ class Classification:
     scores: Mapping[Category, float] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     evidence: tuple[str, ...] = ()
     method: Method = "none"
+    secondary: Category | None = None
+    model_version: str = ""
+
+    @property
+    def runner_up(self) -> Category:
+        """The second likeliest category (what to offer beside ``category`` when unsure)."""
+        ranked = sorted(CATEGORIES, key=lambda c: (-self.scores.get(c, 0.0), CATEGORIES.index(c)))
+        return next(c for c in ranked if c != self.category)
 
 
 @dataclass(frozen=True)
@@ -91,6 +88,41 @@ def _check_choice(value: str, choices: tuple[_Choice, ...], source: str) -> _Cho
     if value not in choices:
         raise ValueError(f"{source}: unknown value {value!r}, expected one of {choices}")
     return value
+
+
+# The model every classify() call uses unless given another: the shipped one until a deployment
+# installs its own retrained model with use_model().
+_active: list[ComplaintModel] = []
+
+
+def use_model(model: ComplaintModel | None) -> None:
+    """Make ``model`` the one :func:`classify` uses in this process (None: back to the shipped one)."""
+    _active[:] = [model] if model is not None else []
+
+
+def active_model() -> ComplaintModel:
+    """The model :func:`classify` uses now."""
+    return _active[0] if _active else shipped_model()
+
+
+def classify(text: str, model: ComplaintModel | None = None) -> Classification:
+    """Category, secondary cause, calibrated confidence and evidence; ``other`` at 0 when nothing is known."""
+    model = model or active_model()
+    prediction = model.predict(text)
+    if not prediction.known_features:
+        empty = MappingProxyType(dict.fromkeys(CATEGORIES, 0.0))
+        return Classification("other", 0.0, empty, (), "none", None, model.version)
+    first, second = prediction.ranked[:2]
+    probabilities = prediction.probabilities
+    secondary = (
+        second
+        if first != "other" and second != "other" and probabilities[second] >= SECONDARY_MIN_PROBABILITY
+        else None
+    )
+    scores = MappingProxyType({c: round(p, 4) for c, p in probabilities.items()})
+    return Classification(
+        first, round(probabilities[first], 4), scores, prediction.evidence, "model", secondary, model.version
+    )
 
 
 @cache
@@ -151,135 +183,15 @@ def matched_terms(text: str, vocabulary: Mapping[str, object]) -> list[str]:
     return _unique(c for c in _candidates(tx.clauses(text)) if c in vocabulary)
 
 
-def category_scores(text: str) -> tuple[dict[Category, float], list[str]]:
-    """Sum of lexicon weights per category, and the matched terms."""
+def lexicon_categories(text: str) -> list[str]:
+    """One category name per unit of lexicon weight of every matched term (the model's ``lex:`` features)."""
     lexicon = _category_lexicon()
-    scores: dict[Category, float] = dict.fromkeys(CATEGORIES, 0.0)
-    terms = matched_terms(text, lexicon)
-    for term in terms:
-        for entry in lexicon[term]:
-            scores[entry.category] += entry.weight
-    return scores, terms
-
-
-def best_category(scores: Mapping[Category, float]) -> Category:
-    """The highest-scoring category; ties go to the earlier one in CATEGORIES (never to dict order)."""
-    return max(CATEGORIES, key=lambda category: (scores[category], -CATEGORIES.index(category)))
-
-
-def classify(text: str) -> Classification:
-    """Shortfall category: lexicon first, naive Bayes if no term matches, else ``other`` at confidence 0."""
-    scores, terms = category_scores(text)
-    total = sum(scores.values())
-    if total > 0:
-        best = best_category(scores)
-        lexicon = _category_lexicon()
-        evidence = tuple(t for t in terms if any(e.category == best for e in lexicon[t]))
-        confidence = scores[best] / (total + CONFIDENCE_PRIOR)
-        return Classification(best, round(confidence, 4), MappingProxyType(scores), evidence, "lexicon")
-    model = shipped_model()
-    posterior = model.posterior(text) if model else {}
-    if posterior and max(posterior.values()) >= NB_MIN_POSTERIOR:
-        best = best_category(posterior)
-        confidence = round(posterior[best] * NB_CONFIDENCE_FACTOR, 4)
-        return Classification(best, confidence, MappingProxyType(posterior), (), "naive_bayes")
-    return Classification("other", 0.0, MappingProxyType(scores), (), "none")
-
-
-def features(text: str) -> list[str]:
-    """Naive-Bayes features: content tokens (stopwords dropped) and adjacent token pairs per clause."""
-    result: list[str] = []
-    for clause in tx.clauses(text):
-        tokens = [token for token in clause if token not in tx.stopwords()]
-        result.extend(tokens)
-        result.extend(f"{left}_{right}" for left, right in pairwise(tokens))
-    return result
-
-
-# Hand-written rather than scikit-learn: that would be a large dependency for ~30 lines, and
-# plain counts in a JSON file keep the model inspectable like the lexicon.
-@dataclass(frozen=True)
-class NaiveBayes:
-    """Multinomial naive Bayes with additive smoothing over :func:`features`."""
-
-    alpha: float
-    class_counts: Mapping[Category, int]
-    feature_counts: Mapping[Category, Mapping[str, int]]
-
-    @cached_property
-    def _vocabulary(self) -> frozenset[str]:
-        return frozenset(f for counts in self.feature_counts.values() for f in counts)
-
-    @cached_property
-    def _log_prior(self) -> dict[Category, float]:
-        total = sum(self.class_counts.values())
-        return {
-            c: math.log((self.class_counts.get(c, 0) + 1) / (total + len(CATEGORIES))) for c in CATEGORIES
-        }
-
-    @cached_property
-    def _log_denominator(self) -> dict[Category, float]:
-        size = len(self._vocabulary)
-        return {
-            c: math.log(sum(self.feature_counts.get(c, {}).values()) + self.alpha * size) for c in CATEGORIES
-        }
-
-    def posterior(self, text: str) -> dict[Category, float]:
-        """P(category | text); empty when the text has no feature the model has seen."""
-        known = [f for f in features(text) if f in self._vocabulary]
-        if not known:
-            return {}
-        log_joint = {
-            c: self._log_prior[c]
-            + sum(math.log(self.feature_counts.get(c, {}).get(f, 0) + self.alpha) for f in known)
-            - len(known) * self._log_denominator[c]
-            for c in CATEGORIES
-        }
-        top = max(log_joint.values())
-        weights = {c: math.exp(value - top) for c, value in log_joint.items()}
-        norm = sum(weights.values())
-        return {c: weight / norm for c, weight in weights.items()}
-
-    def to_json(self) -> str:
-        """The model as JSON (sorted keys, so retraining on the same data gives the same file)."""
-        data = {
-            "alpha": self.alpha,
-            "class_counts": dict(self.class_counts),
-            "feature_counts": {c: dict(counts) for c, counts in self.feature_counts.items()},
-        }
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n"
-
-    @classmethod
-    def from_json(cls, raw: str) -> NaiveBayes:
-        """Inverse of :meth:`to_json`."""
-        data = json.loads(raw)
-        counts = {
-            _check_choice(c, CATEGORIES, "model"): {str(f): int(n) for f, n in fc.items()}
-            for c, fc in data["feature_counts"].items()
-        }
-        classes = {_check_choice(c, CATEGORIES, "model"): int(n) for c, n in data["class_counts"].items()}
-        return cls(float(data["alpha"]), classes, counts)
-
-
-def train_naive_bayes(examples: Iterable[tuple[str, str]], alpha: float = NB_ALPHA) -> NaiveBayes:
-    """Count features per category over ``(text, category)`` examples."""
-    class_counts: Counter[Category] = Counter()
-    feature_counts: dict[Category, Counter[str]] = {c: Counter() for c in CATEGORIES}
-    for text, label in examples:
-        category = _check_choice(label, CATEGORIES, "label")
-        class_counts[category] += 1
-        feature_counts[category].update(features(text))
-    return NaiveBayes(
-        alpha, dict(class_counts), {c: dict(sorted(fc.items())) for c, fc in feature_counts.items()}
-    )
-
-
-@cache
-def shipped_model() -> NaiveBayes | None:
-    """The naive-Bayes model shipped in the lexicon folder, or None if the file is absent."""
-    if not MODEL_FILE.exists():
-        return None
-    return NaiveBayes.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    return [
+        entry.category
+        for term in matched_terms(text, lexicon)
+        for entry in lexicon[term]
+        for _ in range(round(entry.weight))
+    ]
 
 
 def suggest_dimension(text: str, category: str) -> Dimension | None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.classifier_commands import add_classifier_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.kpi_commands import add_distribution_commands
 from bot.report_commands import add_report_commands
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     survey_load.set_defaults(handler=_survey_load)
     add_report_commands(commands)
     add_distribution_commands(commands)
+    add_classifier_commands(commands)
     return parser
 
 

@@ -1,0 +1,57 @@
+"""`tingjian classifier`: rebuild the shipped complaint model and measure it.
+
+scikit-learn and the training code are imported inside the commands, so nothing else pays for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+
+
+def add_classifier_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register `classifier build` and `classifier evaluate` on the `tingjian` command's subparsers."""
+    group = commands.add_parser("classifier", help="the complaint classifier: build, measure")
+    sub = group.add_subparsers(title="classifier commands")
+
+    build = sub.add_parser(
+        "build", help="rebuild the shipped model from analysis/data/complaints (train parts only)"
+    )
+    build.add_argument("--output", type=Path, help="default: the shipped model file")
+    build.set_defaults(handler=_build)
+
+    evaluate = sub.add_parser("evaluate", help="accuracy, macro-F1 and confusion on the held-out parts")
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def _build(settings: Settings, args: argparse.Namespace) -> int:
+    from analysis.complaint_model import SHIPPED_MODEL_FILE
+    from analysis.complaint_training import build_shipped
+
+    built = build_shipped()
+    output: Path = args.output or SHIPPED_MODEL_FILE
+    output.write_text(built.model.to_json(), encoding="utf-8")
+    print(
+        f"model {built.model.version}: {built.model.meta['examples']} examples, C={built.c}, "
+        f"cross-validated accuracy {built.cv_accuracy:.3f}; written to {output}"
+    )
+    return 0
+
+
+def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from analysis.complaint_data import held_out_part, load_handwritten, load_real
+    from analysis.complaint_evaluation import evaluate
+    from analysis.complaints import active_model, classify
+
+    model = active_model()
+    print(f"model {model.version} (held-out parts: never used to build it)")
+    for name, examples in (("real customers", load_real()), ("hand-written", load_handwritten())):
+        held = held_out_part(examples)
+        clear = [e for e in held if e.clear]
+        for label, rows in ((name, held), (f"{name}, one clear cause", clear)):
+            if rows:
+                print(f"{label}: {evaluate(rows, lambda text: classify(text).category).summary()}")
+    return 0
