@@ -28,7 +28,6 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -36,6 +35,7 @@ from bot.invitations import invitation_keyboard, invitation_text
 from dialogs.campaign import CampaignSpec, Send, Stop, Wait, next_message
 from dialogs.i18n import Language
 from storage.database import session_factory
+from storage.locks import Lock, try_lock
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-SENDER_LOCK = (4, 1)  # advisory lock namespace: one process sends campaign messages at a time
 RETRY_DELAY = timedelta(minutes=2)  # after a network or server error, on the campaign clock
 MAX_ATTEMPTS = 5
 IDEMPOTENCY_KEEP = timedelta(days=2)
@@ -187,14 +186,12 @@ class CampaignSender:
         """One pass: recover interrupted claims, plan due rounds, send everything due (if no one else is)."""
         report = TickReport()
         async with self.engine.connect() as lock:
-            if not await lock.scalar(select(func.pg_try_advisory_lock(*SENDER_LOCK))):
-                return report
-            try:
+            async with try_lock(lock, Lock.CAMPAIGNS) as got:
+                if not got:
+                    return report
                 await self._prepare(report)
                 await asyncio.gather(*(self._work(report) for _ in range(self.workers)))
-            finally:
-                await lock.execute(select(func.pg_advisory_unlock(*SENDER_LOCK)))
-                await lock.commit()
+            await lock.commit()
         if report.sent or report.reminded or report.failed:
             logger.info(
                 "campaigns: %s invited, %s reminded, %s failed, %s skipped",

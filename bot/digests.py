@@ -17,7 +17,6 @@ from datetime import datetime
 import pandas as pd
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.digest import (
@@ -36,11 +35,11 @@ from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
 from storage.analytics import Frames, load_frames
 from storage.database import session_factory
+from storage.locks import Lock, try_lock
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-DIGEST_LOCK = (4, 1)  # advisory lock namespace: one process runs a digest round at a time
 CAMPAIGNS_IN_DIGEST = 5
 FREQUENCIES: dict[str, Freq] = {"daily": "day", "weekly": "week", "monthly": "month"}
 
@@ -116,12 +115,8 @@ class DigestScheduler:
     async def run_once(self, now: datetime) -> int:
         """One round; returns how many digests and alerts were sent (0 if another process holds the lock)."""
         async with self.engine.connect() as connection:
-            if not await connection.scalar(select(func.pg_try_advisory_lock(*DIGEST_LOCK))):
-                return 0
-            try:
-                return await self._round(now)
-            finally:
-                await connection.execute(select(func.pg_advisory_unlock(*DIGEST_LOCK)))
+            async with try_lock(connection, Lock.DIGESTS) as got:
+                return await self._round(now) if got else 0
 
     async def _round(self, now: datetime) -> int:
         sent = 0

@@ -14,16 +14,16 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
+from storage.locks import Lock, try_lock
 from storage.migrate import DatabaseBehind, ensure_current
 
 logger = logging.getLogger(__name__)
-WEBHOOK_LOCK = (3, 1)  # advisory lock namespace: only one process (re)sets the webhook
 
 
 def webhook_path(settings: Settings) -> str:
@@ -93,8 +93,7 @@ async def set_webhook_once(bot: Bot, engine: AsyncEngine, settings: Settings) ->
     """Point Telegram at WEBHOOK_URL unless it already is; one process at a time. True if it was set."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     async with engine.connect() as connection:
-        got = await connection.scalar(select(func.pg_try_advisory_lock(*WEBHOOK_LOCK)))
-        try:
+        async with try_lock(connection, Lock.WEBHOOK) as got:
             if not got:
                 return False  # another process is setting it right now
             info = await bot.get_webhook_info()
@@ -108,6 +107,3 @@ async def set_webhook_once(bot: Bot, engine: AsyncEngine, settings: Settings) ->
             )
             logger.info("webhook set to %s", settings.webhook_url)
             return True
-        finally:
-            if got:
-                await connection.execute(select(func.pg_advisory_unlock(*WEBHOOK_LOCK)))

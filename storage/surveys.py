@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.survey import Survey
+from storage.locks import Lock, lock_for_transaction
 from storage.models import DimensionRow, QuestionRow, SurveyRow, SurveyVersion
 
 
@@ -47,7 +48,7 @@ class SurveyRepository:
             await self.session.scalars(select(SurveyRow.id).where(SurveyRow.key == survey.key))
         ).one()
         # Serialise concurrent loads of the same survey so version numbers stay unique and gapless.
-        await self.session.execute(select(func.pg_advisory_xact_lock(2, survey_id)))
+        await lock_for_transaction(self.session, Lock.SURVEY_VERSION, survey_id)
         checksum = survey.checksum()
         latest = (
             await self.session.scalars(

@@ -24,6 +24,7 @@ from dialogs.campaign import Audience, CampaignSpec, Schedule
 from storage.analytics import load_frames
 from storage.database import session_factory
 from storage.demo_data import DemoConfig, write_demo_data
+from storage.locks import Lock, try_lock
 from storage.unit_of_work import UnitOfWork
 from tests.support.botapp import ADMIN_ID, RunningBot, bot_settings, running_bot
 
@@ -200,4 +201,16 @@ async def test_the_digest_carries_campaign_response_rates(
     await digest.run_once(MONDAY_MORNING)
     await first.wait_for(lambda: any("📮 问卷发放" in text for text in digests(first)), what="campaign rates")
     assert any("spring-pulse" in text for text in digests(first))
+    await digest.bot.session.close()
+
+
+async def test_a_digest_goes_out_while_a_campaign_send_holds_its_lock(
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+) -> None:
+    first, _ = admins
+    async with history.connect() as campaign_sender, try_lock(campaign_sender, Lock.CAMPAIGNS) as got:
+        assert got
+        digest = scheduler(history, emulator)
+        assert await digest.run_once(MONDAY_MORNING) >= 2
+    await first.wait_for(lambda: any("综合指数" in text for text in digests(first)), what="zh digest")
     await digest.bot.session.close()
