@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api.routes import add_api_routes
@@ -146,8 +147,17 @@ async def run_polling(settings: Settings) -> None:
             )
 
 
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access lines with method, path, status and time only: query strings carry API filter values
+    (phone numbers, external ids) and the client's address is personal data too."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """One INFO line per request."""
+        self.logger.info("%s %s %s %.1f ms", request.method, request.path, response.status, time * 1000)
+
+
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
-    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     logger.info("http server on %s:%s (/healthz, /metrics)", settings.web_host, settings.web_port)

@@ -19,7 +19,9 @@ def create_engine(url: str, *, pool_size: int = MAX_CONNECTIONS) -> AsyncEngine:
     then discards every pooled connection made before, and callers retry (the bot's unit of work, the
     background loops on their next pass).
     """
-    return create_async_engine(url, pool_size=pool_size, max_overflow=0)
+    # Parameters carry customers' text and the API's filter values; an error's message (and so its
+    # traceback in the log) must not.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
