@@ -12,8 +12,11 @@ import logging
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,13 +39,42 @@ def webhook_path(settings: Settings) -> str:
     return urlsplit(settings.webhook_url).path or "/"
 
 
+class CheckedRequestHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, answering a body that is no update without a 500.
+
+    A 500 makes Telegram deliver the same body again and again. A body that is not a JSON object
+    with an update id gets 400; an update of a type Tingjian does not handle gets 200. Neither
+    reaches the dispatcher, so nothing is stored.
+    """
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            data = await request.json(loads=bot.session.json_loads)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+            return _bad_update("the body is not JSON")
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return _bad_update("the body is not an update object with an integer update_id")
+        try:
+            update = Update.model_validate(data, context={"bot": bot})
+            update.event_type  # noqa: B018 - raises for an update of no known type
+        except (ValidationError, UpdateTypeLookupError):
+            logger.warning("webhook: update %s has no type Tingjian handles; skipped", data["update_id"])
+            return web.Response(status=200)
+        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
+def _bad_update(reason: str) -> web.Response:
+    return web.json_response({"error": "bad_update", "detail": reason}, status=400)
+
+
 def build_web_app(
     settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine, metrics: Metrics
 ) -> web.Application:
     """The aiohttp application: webhook route, health and metrics."""
     app = web.Application()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    handler = SimpleRequestHandler(
+    handler = CheckedRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
     )
     # Not handler.register(): it closes the Bot session in on_shutdown, which aiohttp runs before

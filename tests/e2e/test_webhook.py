@@ -72,3 +72,31 @@ async def test_the_webhook_is_set_once_not_by_every_process(
         finally:
             await second_process.session.close()
     assert len(emulator.calls("setWebhook")) == 1
+
+
+async def test_a_body_that_is_no_update_gets_4xx_or_200_and_stores_nothing(
+    db: AsyncEngine, emulator: BotAPIEmulator
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    bodies = {
+        b"{not json": 400,
+        b"": 400,
+        b"[1, 2, 3]": 400,
+        b'"update"': 400,
+        b'{"message": {}}': 400,
+        b'{"update_id": "7"}': 400,
+        deep.encode(): 400,
+        b'{"update_id": 778, "some_future_update": {"x": 1}}': 200,
+        b'{"update_id": 779, "message": {"message_id": "not a number"}}': 200,
+    }
+    async with running_webhook_bot(db, emulator) as running, aiohttp.ClientSession() as http:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token_ABC", "Content-Type": "application/json"}
+        for body, status in bodies.items():
+            async with http.post(f"{running.url}/telegram/webhook", data=body, headers=headers) as reply:
+                assert reply.status == status, body[:40]
+        # the bot still works afterwards
+        customer = emulator.customer(3003)
+        await start_survey(customer)
+    async with session_factory(db)() as session:
+        stored = await session.scalars(select(ProcessedUpdate.update_id))
+        assert not {778, 779} & set(stored)
