@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -60,7 +62,9 @@ class CheckedRequestHandler(SimpleRequestHandler):
         except (ValidationError, UpdateTypeLookupError):
             logger.warning("webhook: update %s has no type Tingjian handles; skipped", data["update_id"])
             return web.Response(status=200)
-        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
