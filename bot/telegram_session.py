@@ -1,6 +1,6 @@
 """The aiohttp session Tingjian talks to the Bot API through (aiogram's, with two corrections).
 
-- JSON is decoded without U+0000: PostgreSQL stores no NUL in text or jsonb, so a customer's
+- JSON is decoded without U+0000 (and with lone UTF-16 surrogates replaced by U+FFFD): PostgreSQL stores no NUL in text or jsonb, so a customer's
   message carrying one would fail on every retry and never be answered. Updates, polled or posted to
   the webhook, are decoded by this loader too.
 - Calls without a file go as one JSON body instead of aiogram's form (a field per parameter, nested
@@ -29,15 +29,29 @@ if TYPE_CHECKING:
 _RESPONSE_MODELS: dict[Any, Any] = {}
 # A JSON escape \u0000 (an odd number of backslashes before "u0000"); an even number is literal text.
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def json_loads_without_nul(text: str | bytes) -> Any:
-    """Decode Bot API JSON, dropping every U+0000."""
+    """Decode Bot API JSON, dropping every U+0000 and replacing lone UTF-16 surrogates with U+FFFD."""
     if isinstance(text, bytes):
         text = text.decode()
     if "\\u0000" in text:
         text = _NUL_ESCAPE.sub(r"\1", text)
-    return json.loads(text)
+    data = json.loads(text)
+    # A surrogate escape ("\ud800") that is not half of a pair decodes to a str that cannot be
+    # encoded as UTF-8, so PostgreSQL could never store it; paired ones are already combined.
+    return _without_lone_surrogates(data) if _SURROGATE_ESCAPE.search(text) else data
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 class TelegramSession(AiohttpSession):

@@ -9,7 +9,7 @@ from bot.emulator.customer import Customer
 from bot.emulator.emulator import BotAPIEmulator
 from bot.emulator.state import ChatMessage
 from storage.database import session_factory
-from storage.models import Complaint, ComplaintAttachment, TicketEvent
+from storage.models import Complaint, ComplaintAttachment, Conversation, Respondent, TicketEvent
 from tests.support.botapp import ADMIN_ID, RunningBot
 
 PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
@@ -169,3 +169,17 @@ async def test_low_ratings_end_with_an_offer_to_complain_linked_to_the_response(
     async with session_factory(db)() as session:
         complaint = (await session.scalars(select(Complaint))).one()
         assert complaint.source_response_id == response_id
+
+
+async def test_a_lone_surrogate_in_a_message_is_stored_as_a_replacement_character(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    customer = emulator.customer(4011, first_name="小\udc00王")
+    await customer.send("/complain")
+    await customer.send("系统坏了\ud800，办不了业务，在人民路营业厅等了一个小时")
+    assert "收到" in customer.last_text and "✅ 说完了" in customer.buttons
+    async with session_factory(db)() as session:
+        state = (await session.scalars(select(Conversation.state))).one()
+        name = (await session.scalars(select(Respondent.first_name))).one()
+    assert "系统坏了\ufffd，办不了业务" in str(state)
+    assert name == "小\ufffd王"
