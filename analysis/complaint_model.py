@@ -16,10 +16,12 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
+
+import zhconv
 
 from analysis import text as tx
 from analysis.categories import CATEGORIES, Category
@@ -42,20 +44,23 @@ LEXICON: Final = "lex:"
 
 def features(text: str) -> list[str]:
     """Feature strings of a complaint: ``w:`` words (stopwords dropped), ``c:`` Han 1–3-grams, ``lex:`` cues."""
-    text = tx.normalise(text[:MAX_FEATURE_CHARS])
-    result = [WORD + token for token in tx.tokenize(text) if token not in tx.stopwords()]
+    # Traditional characters are folded to simplified ones: the labelled data is simplified.
+    text = zhconv.convert(tx.normalise(text[:MAX_FEATURE_CHARS]), "zh-cn")
+    clauses = tx.clauses(text)
+    stopwords = tx.stopwords()
+    result = [WORD + token for clause in clauses for token in clause if token not in stopwords]
     for run in _HAN_RUN.findall(text):
         for size in range(1, MAX_NGRAM + 1):
             result.extend(CHARS + run[i : i + size] for i in range(len(run) - size + 1))
-    result.extend(LEXICON + category for category in _lexicon_categories(text))
+    result.extend(LEXICON + category for category in _lexicon_categories(clauses))
     return result
 
 
-def _lexicon_categories(text: str) -> list[str]:
+def _lexicon_categories(clauses: list[list[str]]) -> list[str]:
     # Imported here: analysis.complaints imports this module for classify().
     from analysis.complaints import lexicon_categories
 
-    return lexicon_categories(text)
+    return lexicon_categories(clauses)
 
 
 def readable(feature: str) -> str:
@@ -87,7 +92,7 @@ class ComplaintModel:
     temperature: float
     meta: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Content hash of the model: two builds with the same weights have the same version."""
         return hashlib.sha256(self._payload().encode("utf-8")).hexdigest()[:12]

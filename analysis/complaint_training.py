@@ -66,7 +66,9 @@ def _decision(fitted: _Fitted, featurised: Sequence[list[str]]) -> np.ndarray[An
     return full
 
 
-def _out_of_fold(featurised: Sequence[list[str]], labels: np.ndarray[Any, Any], c: float) -> np.ndarray[Any, Any]:
+def _out_of_fold(
+    featurised: Sequence[list[str]], labels: np.ndarray[Any, Any], c: float
+) -> np.ndarray[Any, Any]:
     """Decision scores of every example from a model that did not see it (stratified k-fold)."""
     folds = StratifiedKFold(n_splits=_folds(labels), shuffle=True, random_state=SEED)
     scores = np.zeros((len(featurised), len(CATEGORIES)))

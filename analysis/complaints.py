@@ -183,12 +183,12 @@ def matched_terms(text: str, vocabulary: Mapping[str, object]) -> list[str]:
     return _unique(c for c in _candidates(tx.clauses(text)) if c in vocabulary)
 
 
-def lexicon_categories(text: str) -> list[str]:
-    """One category name per unit of lexicon weight of every matched term (the model's ``lex:`` features)."""
+def lexicon_categories(clauses: Sequence[Sequence[str]]) -> list[str]:
+    """One category name per unit of lexicon weight of each term matched in ``clauses`` (``lex:`` features)."""
     lexicon = _category_lexicon()
     return [
         entry.category
-        for term in matched_terms(text, lexicon)
+        for term in _unique(c for c in _candidates(clauses) if c in lexicon)
         for entry in lexicon[term]
         for _ in range(round(entry.weight))
     ]

@@ -1,7 +1,8 @@
 """The aiohttp session Tingjian talks to the Bot API through (aiogram's, with two corrections).
 
-- JSON is decoded without U+0000 (and with lone UTF-16 surrogates replaced by U+FFFD): PostgreSQL stores no NUL in text or jsonb, so a customer's
-  message carrying one would fail on every retry and never be answered. Updates, polled or posted to
+- JSON is decoded without U+0000, and with lone UTF-16 surrogates replaced by U+FFFD: PostgreSQL
+  stores neither in text or jsonb, so a customer's message carrying one would fail on every retry
+  and never be answered. Updates, polled or posted to
   the webhook, are decoded by this loader too.
 - Calls without a file go as one JSON body instead of aiogram's form (a field per parameter, nested
   objects JSON-encoded one by one): less work on both ends, and Telegram accepts either.
