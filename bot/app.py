@@ -29,6 +29,7 @@ from bot.handlers import (
 )
 from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics, ObservabilityMiddleware
+from bot.middlewares.private_only import PrivateChatsOnly
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_session import TelegramSession
@@ -67,6 +68,7 @@ def build_dispatcher(
     dispatcher["settings"] = settings
     dispatcher["engine"] = engine
     dispatcher.update.outer_middleware(ObservabilityMiddleware(metrics))
+    dispatcher.update.outer_middleware(PrivateChatsOnly())
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
     dispatcher["complaint_flow"] = complaint_flow()
     dispatcher.include_routers(
