@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 8081
+    # /metrics answers only requests with "Authorization: Bearer <METRICS_TOKEN>" when it is set.
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
     # Distribution. API_KEYS: comma-separated keys for the HTTP API, each plaintext (hashed at load)
     # or sha256:<64 hex>; only digests are kept. ANONYMOUS_ANSWERS: exports carry no customer ids.
     api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)

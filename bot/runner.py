@@ -127,7 +127,7 @@ async def run_polling(settings: Settings) -> None:
         await rt.bot.delete_webhook(drop_pending_updates=False)
         me = await rt.bot.get_me()
         app = web.Application()
-        add_health_routes(app, rt.engine, rt.metrics)
+        add_health_routes(app, rt.engine, rt.metrics, settings.metrics_token)
         add_api_routes(app, rt.engine, settings, rt.bot, rt.campaigns.wake if rt.campaigns else None)
         runner = await _serve(app, settings)
         logger.info("polling as @%s", me.username)

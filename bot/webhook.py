@@ -7,6 +7,7 @@ lets the in-flight requests finish.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from typing import Any
@@ -18,7 +19,7 @@ from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -85,12 +86,14 @@ def build_web_app(
     # letting in-flight requests finish, so their replies would fail. The runtime closes it last.
     app.router.add_route("POST", webhook_path(settings), handler.handle)
     setup_application(app, dispatcher, bot=bot)
-    add_health_routes(app, engine, metrics)
+    add_health_routes(app, engine, metrics, settings.metrics_token)
     return app
 
 
-def add_health_routes(app: web.Application, engine: AsyncEngine, metrics: Metrics) -> None:
-    """/healthz (process, database, migrations) and /metrics (Prometheus text)."""
+def add_health_routes(
+    app: web.Application, engine: AsyncEngine, metrics: Metrics, metrics_token: SecretStr | None = None
+) -> None:
+    """/healthz (process, database, migrations) and /metrics (Prometheus text; a bearer token if set)."""
 
     async def healthz(_: web.Request) -> web.Response:
         checks = {"process": "ok", "database": "ok", "migrations": "current"}
@@ -105,7 +108,11 @@ def add_health_routes(app: web.Application, engine: AsyncEngine, metrics: Metric
             checks["migrations"] = "unknown"
         return web.Response(status=status, text=json.dumps(checks), content_type="application/json")
 
-    async def metrics_page(_: web.Request) -> web.Response:
+    async def metrics_page(request: web.Request) -> web.Response:
+        if metrics_token is not None:
+            expected = f"Bearer {metrics_token.get_secret_value()}"
+            if not hmac.compare_digest(request.headers.get("Authorization", ""), expected):
+                return web.json_response({"error": "unauthorized"}, status=401)
         return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
     app.router.add_get("/healthz", healthz)

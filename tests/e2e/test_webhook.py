@@ -100,3 +100,20 @@ async def test_a_body_that_is_no_update_gets_4xx_or_200_and_stores_nothing(
     async with session_factory(db)() as session:
         stored = await session.scalars(select(ProcessedUpdate.update_id))
         assert not {778, 779} & set(stored)
+
+
+async def test_metrics_ask_for_the_token_when_one_is_set(db: AsyncEngine, emulator: BotAPIEmulator) -> None:
+    async with (
+        running_webhook_bot(db, emulator, metrics_token="m3trics-T0ken") as running,
+        aiohttp.ClientSession() as http,
+    ):
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "m3trics-T0ken"}):
+            async with http.get(f"{running.url}/metrics", headers=headers) as reply:
+                assert reply.status == 401
+                assert await reply.json() == {"error": "unauthorized"}
+        headers = {"Authorization": "Bearer m3trics-T0ken"}
+        async with http.get(f"{running.url}/metrics", headers=headers) as reply:
+            assert reply.status == 200
+            assert "tingjian_updates_total" in await reply.text()
+        async with http.get(f"{running.url}/healthz") as reply:
+            assert reply.status == 200
