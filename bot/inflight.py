@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.types import Update
+from aiogram.utils.backoff import BackoffConfig
 
 
 class InFlight:
@@ -50,3 +52,27 @@ class DrainingDispatcher(Dispatcher):
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         with self.in_flight:
             return await super().feed_update(bot, update, **kwargs)
+
+    async def _polling(
+        self,
+        bot: Bot,
+        polling_timeout: int = 30,
+        handle_as_tasks: bool = True,
+        backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
+        allowed_updates: list[str] | None = None,
+        tasks_concurrency_limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """aiogram's polling loop replaced by one that confirms updates only once handled (bot.polling)."""
+        from bot.polling import poll
+
+        await poll(
+            self,
+            bot,
+            polling_timeout=polling_timeout,
+            backoff_config=backoff_config,
+            allowed_updates=allowed_updates,
+            concurrency=tasks_concurrency_limit,
+            tasks=self._handle_update_tasks,
+            data=kwargs,
+        )

@@ -115,6 +115,11 @@ async def _unlock(connection: AsyncConnection, key: int) -> None:
         await connection.invalidate()
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether an update failed because the database could not be reached (worth trying again)."""
+    return isinstance(error, CONNECTION_ERRORS) and _is_connection_problem(error)
+
+
 def _is_connection_problem(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         return bool(error.connection_invalidated) or "connect" in str(error).lower() or _is_disconnect(error)

@@ -48,6 +48,38 @@ async def test_answer_given_while_the_database_is_down_is_stored_once_it_is_back
     assert await stored_answers(db, 2001) == {"func_needs": 4.0, "func_practical": 2.0}
 
 
+async def test_polling_loses_nothing_while_the_database_is_down_for_20_seconds(
+    db: AsyncEngine, emulator: BotAPIEmulator, proxy: DatabaseProxy
+) -> None:
+    # Longer than the unit of work's own retries (about 8 s): the update must stay unconfirmed.
+    engine = create_engine(proxy.url)
+    customers = [emulator.customer(2101 + i) for i in range(3)]
+    try:
+        async with running_bot(engine, emulator):
+            for customer in customers:
+                await start_survey(customer)
+                await answer(customer, 4)
+                await wait_for_question(customer, "第 2/16 题")
+            proxy.cut()
+            for customer in customers:
+                emulator.press(customer.user_id, option_button(customer, 2))
+            await asyncio.sleep(20)
+            proxy.restore()
+            for customer in customers:
+                # the update waits between attempts (up to 15 s) before it sees the database back
+                await customer.wait_for(
+                    lambda c=customer: (
+                        c.keyboard_message is not None and "第 3/17 题" in c.keyboard_message.shown_text
+                    ),
+                    timeout=40,
+                    what="question 3 after the outage",
+                )
+    finally:
+        await engine.dispose()
+    for customer in customers:
+        assert await stored_answers(db, customer.user_id) == {"func_needs": 4.0, "func_practical": 2.0}
+
+
 async def test_health_is_ok_at_the_first_check_after_the_database_came_back(
     db: AsyncEngine, proxy: DatabaseProxy
 ) -> None:
