@@ -93,7 +93,7 @@ def render_markdown(report: Report) -> str:
             lines.append("| " + " | ".join(_md_cell(c.label) for c in table.columns) + " |")
             lines.append(
                 "|"
-                + "|".join(
+                + "".join(
                     " ---: |" if c.fmt not in ("text", "ids", "bool") else " --- |" for c in table.columns
                 )
             )

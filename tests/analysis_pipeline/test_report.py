@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from markdown_it import MarkdownIt
 
 from analysis.frames import empty_frame
 from analysis.index import composite_index, to_index_scale
@@ -149,6 +150,17 @@ def test_every_format_has_the_sections_and_no_personal_data(report: Report) -> N
     keywords = next(s for s in document["sections"] if s["key"] == "keywords")
     assert keywords["tables"][0]["rows"][0] == {"keyword": "态度差", "complaints": 2, "complaint_ids": [1, 2]}
     assert any("个人信息" in note for note in keywords["notes"])
+
+
+def test_markdown_tables_render_as_tables(report: Report) -> None:
+    markdown = report.to_markdown()
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tables = [t for t in tokens if t.type == "table_open"]
+    written = sum(1 for line in markdown.splitlines() if line.startswith("| ---"))
+    assert written >= 5
+    assert len(tables) == written  # every table written is one a Markdown reader shows
+    header_cells = [t for t in tokens if t.type == "th_open"]
+    assert len(header_cells) >= 2 * len(tables)
 
 
 def test_english_labels() -> None:
