@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.api.keys import parse_entry
 from dialogs.campaign import QuietHours
 from dialogs.tickets import SEVERITIES, Sla
 
 TELEGRAM_API = "https://api.telegram.org"
+_CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_EXAMPLES = {
+    "SLA_FIRST_RESPONSE_HOURS": """; e.g. SLA_FIRST_RESPONSE_HOURS='{"high": 1, "medium": 4, "low": 24}'""",
+    "SLA_RESOLUTION_HOURS": """; e.g. SLA_RESOLUTION_HOURS='{"high": 24, "medium": 72, "low": 168}'""",
+}
 SeverityKey = Literal["low", "medium", "high"]
 
 
@@ -43,7 +50,7 @@ class Settings(BaseSettings):
     reopen_window_days: int = Field(default=7, ge=0)
     # Digests: how often admins get one by default, and when (local time in TIMEZONE).
     digest_frequency: Literal["daily", "weekly", "monthly", "off"] = "weekly"
-    digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    digest_time: str = "09:00"
     digest_weekday: int = Field(default=0, ge=0, le=6, description="weekly digests: 0 = Monday")
     digest_monthday: int = Field(default=1, ge=1, le=28, description="monthly digests: day of the month")
     digest_check_seconds: float = Field(default=60, gt=0)
@@ -131,6 +138,24 @@ class Settings(BaseSettings):
             raise ValueError("must be a full URL such as https://bot.example.com/telegram/webhook")
         return value or None
 
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time of day; use 24-hour HH:MM, e.g. DIGEST_TIME=09:00")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name, e.g. TIMEZONE=Asia/Shanghai"
+            ) from None
+        return value
+
     @field_validator("sla_first_response_hours", "sla_resolution_hours")
     @classmethod
     def _check_sla(cls, value: dict[str, float]) -> dict[str, float]:
@@ -160,6 +185,12 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings; raise ConfigError with one line per bad setting instead of a traceback."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SettingsError as error:
+        # pydantic-settings could not even decode the value (malformed JSON in a dict setting).
+        match = re.search(r'field "(\w+)"', str(error))
+        name = match.group(1).upper() if match else "SETTINGS"
+        example = _EXAMPLES.get(name, "")
+        raise ConfigError(f"setting {name}: not valid JSON{example}") from None
     except ValidationError as error:
         lines = []
         for problem in error.errors():

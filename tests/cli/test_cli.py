@@ -10,6 +10,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -61,6 +62,21 @@ def test_malformed_settings_stop_start_up_with_one_line_each() -> None:
     assert any("BOT_TOKEN" in line and "@BotFather" in line for line in lines)
     assert any("ADMIN_IDS" in line and "comma-separated" in line for line in lines)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DIGEST_TIME", "25:99", "setting DIGEST_TIME: '25:99' is not a time of day; use 24-hour HH:MM"),
+        ("TIMEZONE", "Mars/Olympus", "setting TIMEZONE: unknown time zone 'Mars/Olympus'; use an IANA name"),
+        ("SLA_RESOLUTION_HOURS", "{high: 1", "setting SLA_RESOLUTION_HOURS: not valid JSON; e.g. "),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it_and_the_fix(name: str, value: str, expected: str) -> None:
+    result = tingjian("run", **{name: value})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"tingjian: {expected}")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def _open_and_forget(url: str) -> None:
