@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import LanguageCb, MenuCb, SurveyCb
 from dialogs.i18n import Language, t
 from dialogs.survey import Option, Question, Survey
-from dialogs.survey_flow import Answer, Prompt
+from dialogs.survey_flow import OUT_OF_RANGE, Answer, Prompt
 
 SUMMARY_TEXT_LIMIT = 200
 
@@ -21,12 +21,19 @@ def question_text(survey: Survey, prompt: Prompt, language: Language, notice: st
     header = t(language, "progress", number=prompt.number, total=prompt.total)
     if question.dimension:
         header += f" · {survey.dimension_name(question.dimension, language)}"
-    lines = [f"<i>{escape(t(language, notice))}</i>\n"] if notice else []
+    lines = [f"<i>{escape(_notice(prompt, language, notice))}</i>\n"] if notice else []
     lines += [f"<b>{escape(header)}</b>", escape(question.text.get(language))]
     scale = survey.scale_of(question)
     if scale is not None and scale.hint is not None:
         lines.append(f"<i>{escape(scale.hint.get(language))}</i>")
     return "\n".join(lines)
+
+
+def _notice(prompt: Prompt, language: Language, notice: str) -> str:
+    values = [option.value for option in prompt.options]
+    if notice == OUT_OF_RANGE and values:
+        return t(language, notice, low=min(values), high=max(values))
+    return t(language, notice)
 
 
 def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> InlineKeyboardMarkup | None:

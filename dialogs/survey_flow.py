@@ -12,6 +12,8 @@ from typing import Any
 from dialogs.survey import Option, Question, Survey
 
 MAX_COMMENT_LENGTH = 4000
+# Notice for a typed number that is not on the question's scale; the bot fills in the range.
+OUT_OF_RANGE = "number_out_of_range"
 Answer = int | str | None  # int: a pressed/typed score, str: a comment, None: skipped
 
 
@@ -198,7 +200,9 @@ def _typed(survey: Survey, state: SurveyState, question: Question, text: str) ->
         return _advance(survey, state, question, cleaned[:MAX_COMMENT_LENGTH])
     # A typed digit that matches a button counts as pressing it: customers often type "4".
     if cleaned.isdecimal() and len(cleaned) <= 3:
-        return _picked(survey, state, question, int(cleaned))
+        step = _picked(survey, state, question, int(cleaned))
+        # A number outside the scale ("7" on 1–5) is answered with the range, not the generic re-prompt.
+        return replace(step, notice=OUT_OF_RANGE) if step.notice else step
     return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from dialogs.survey import Survey
 from dialogs.survey_flow import (
+    OUT_OF_RANGE,
     Back,
     CompleteResponse,
     Pick,
@@ -113,6 +114,15 @@ def test_text_where_a_button_is_expected_reprompts_and_changes_nothing(survey: S
 def test_a_typed_digit_counts_as_pressing_that_button(survey: Survey) -> None:
     step = handle(survey, start(survey, 1).state, Typed(" 5 "))
     assert step.effects == (SaveAnswer("func_needs", 5, None),)
+
+
+@pytest.mark.parametrize("typed", ["7", "0", "10"])
+def test_a_typed_number_off_the_scale_is_told_the_range_and_changes_nothing(
+    survey: Survey, typed: str
+) -> None:
+    first = start(survey, 1)
+    step = handle(survey, first.state, Typed(typed))
+    assert (step.notice, step.state, step.effects) == (OUT_OF_RANGE, first.state, ())
 
 
 def test_required_question_cannot_be_skipped(survey: Survey) -> None:

@@ -123,6 +123,9 @@ async def test_wrong_input_at_every_step_gets_a_kind_reprompt_and_loses_nothing(
         assert any("请点按下面的按钮作答" in m.shown_text for m in replies), customer.transcript()
         replies = await customer.send_sticker() if number % 2 else await customer.send_photo()
         assert "请点按下面的按钮作答" in customer.last_text
+        if number == 1:  # a number off the 1–5 scale is told the range
+            await customer.send("7")
+            assert "这道题请输入 1 到 5 之间的数字" in customer.last_text
         assert question.text.zh in customer.last_text  # the question is shown again
         await answer(customer, plan[question.key])
     assert THANKS_ZH in customer.last_text
