@@ -43,7 +43,7 @@ LEXICON: Final = "lex:"
 
 
 def features(text: str) -> list[str]:
-    """Feature strings of a complaint: ``w:`` words (stopwords dropped), ``c:`` Han 1–3-grams, ``lex:`` cues."""
+    """Features of a complaint: ``w:`` words (no stopwords), ``c:`` Han 1–3-grams, ``lex:`` lexicon cues."""
     # Traditional characters are folded to simplified ones: the labelled data is simplified.
     text = zhconv.convert(tx.normalise(text[:MAX_FEATURE_CHARS]), "zh-cn")
     clauses = tx.clauses(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -21,7 +21,7 @@ from analysis import text as tx
 from analysis.categories import CATEGORIES, Category
 from analysis.complaint_model import SECONDARY_MIN_PROBABILITY, ComplaintModel, shipped_model
 
-__all__ = ["CATEGORIES", "Category", "Classification", "classify", "use_model", "active_model"]
+__all__ = ["CATEGORIES", "Category", "Classification", "active_model", "classify", "use_model"]
 
 Dimension = Literal["functionality", "safety", "comfort", "responsiveness"]
 CueKind = Literal["where", "when", "what"]
@@ -184,7 +184,7 @@ def matched_terms(text: str, vocabulary: Mapping[str, object]) -> list[str]:
 
 
 def lexicon_categories(clauses: Sequence[Sequence[str]]) -> list[str]:
-    """One category name per unit of lexicon weight of each term matched in ``clauses`` (``lex:`` features)."""
+    """A category name per unit of lexicon weight of each term matched in ``clauses`` (``lex:`` features)."""
     lexicon = _category_lexicon()
     return [
         entry.category

@@ -1,4 +1,4 @@
-"""Complaint classification: the trained model's answers, bad input, the shipped file and held-out accuracy."""
+"""Complaint classification: the trained model, bad input, the shipped file and held-out accuracy."""
 
 from __future__ import annotations
 
