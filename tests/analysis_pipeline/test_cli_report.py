@@ -69,6 +69,7 @@ async def test_demo_data_then_reports_in_every_format(
         result = tingjian("report", "--format", fmt, "--output", str(target), DATABASE_URL=database_url)
         assert result.returncode == 0, result.stderr
         assert f"written to {target}" in result.stdout
+        assert result.stderr == ""  # quiet by default: no library warnings or font lookups
         outputs[fmt] = target.read_text(encoding="utf-8")
     outputs["text"] = text.stdout
 
