@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -115,26 +116,11 @@ class Survey(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> Survey:
-        dimension_keys = {d.key for d in self.dimensions}
-        seen: set[str] = set()
-        for index, question in enumerate(self.questions):
-            where = f"questions[{index}]"
-            if question.key in seen:
-                raise ValueError(f"{where}.key: duplicate question key '{question.key}'")
-            seen.add(question.key)
-            if question.dimension is not None and question.dimension not in dimension_keys:
-                raise ValueError(f"{where}.dimension: unknown dimension '{question.dimension}'")
-            if question.role in ("item", "importance") and question.dimension is None:
-                raise ValueError(f"{where}.role: role '{question.role}' needs a dimension")
-            if question.is_text:
-                if question.scale is not None:
-                    raise ValueError(f"{where}.scale: a text question takes no scale")
-            elif question.scale is None:
-                raise ValueError(f"{where}.scale: needs a scale (or kind: text)")
-            elif question.scale not in self.scales:
-                raise ValueError(f"{where}.scale: unknown scale '{question.scale}'")
-            if question.show_if is not None and index == 0:
-                raise ValueError(f"{where}.show_if: the first question cannot be conditional")
+        problems = reference_problems(
+            [q.model_dump() for q in self.questions], {d.key for d in self.dimensions}, set(self.scales)
+        )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def question(self, key: str) -> Question:
@@ -159,6 +145,38 @@ class Survey(BaseModel):
         """A stable fingerprint of the definition: equal surveys share it, any change alters it."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def reference_problems(
+    questions: Sequence[Mapping[str, Any]], dimension_keys: set[str], scale_keys: set[str]
+) -> list[str]:
+    """Every broken reference between questions, dimensions and scales, as "questions[i].field: …".
+
+    Works on plain mappings too, so a file whose fields have errors still gets these reported in
+    the same run.
+    """
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        where = f"questions[{index}]"
+        key, dimension, scale = question.get("key"), question.get("dimension"), question.get("scale")
+        if key in seen:
+            problems.append(f"{where}.key: duplicate question key '{key}'")
+        seen.add(str(key))
+        if dimension is not None and dimension not in dimension_keys:
+            problems.append(f"{where}.dimension: unknown dimension '{dimension}'")
+        if question.get("role") in ("item", "importance") and dimension is None:
+            problems.append(f"{where}.role: role '{question.get('role')}' needs a dimension")
+        if question.get("kind") == "text":
+            if scale is not None:
+                problems.append(f"{where}.scale: a text question takes no scale")
+        elif scale is None:
+            problems.append(f"{where}.scale: needs a scale (or kind: text)")
+        elif scale not in scale_keys:
+            problems.append(f"{where}.scale: unknown scale '{scale}'")
+        if question.get("show_if") is not None and index == 0:
+            problems.append(f"{where}.show_if: the first question cannot be conditional")
+    return problems
 
 
 assert set(LANGUAGES) == set(Localized.model_fields), "every language needs a Localized field"

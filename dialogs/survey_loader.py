@@ -6,11 +6,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from dialogs.survey import Survey
+from dialogs.survey import Survey, reference_problems
 
 DEFAULT_SURVEY_KEY = "service_quality"
 # Cross-field checks put their path in the message: "questions[3].scale: unknown scale 'x'".
@@ -72,7 +73,29 @@ def parse_survey(text: str, source: str = "<survey>") -> Survey:
         errors = error.errors()
         # A container error beside errors inside it (e.g. "too short" once items failed) only adds noise.
         specific = [e for e in errors if not any(_is_inside(o["loc"], e["loc"]) for o in errors)]
-        raise SurveyFileError(source, [_problem(root, e) for e in specific]) from error
+        problems = [p for e in specific for p in _problems(root, e)]
+        if not any(e["type"] == "value_error" and not e["loc"] for e in errors):
+            # Field errors stop pydantic before the reference checks: run them on the raw data so
+            # that one run shows every problem.
+            problems += [_problem(root, {"msg": m}) for m in _raw_reference_problems(data)]
+        raise SurveyFileError(source, _unique(problems)) from error
+
+
+def _problems(root: yaml.Node | None, error: Any) -> list[SurveyProblem]:
+    """One problem per line of the error's message (the reference check reports several at once)."""
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return [_problem(root, {**error, "msg": line}) for line in message.splitlines() or [message]]
+
+
+def _raw_reference_problems(data: dict[str, Any]) -> list[str]:
+    questions = [q for q in data.get("questions") or () if isinstance(q, dict)]
+    dimensions = {str(d.get("key")) for d in data.get("dimensions") or () if isinstance(d, dict)}
+    scales = data.get("scales")
+    return reference_problems(questions, dimensions, set(scales) if isinstance(scales, dict) else set())
+
+
+def _unique(problems: list[SurveyProblem]) -> list[SurveyProblem]:
+    return list(dict.fromkeys(problems))
 
 
 def _is_inside(inner: tuple[str | int, ...], outer: tuple[str | int, ...]) -> bool:

@@ -79,3 +79,21 @@ def test_item_without_dimension_is_refused() -> None:
 def test_unreadable_file_is_a_survey_error(tmp_path: Path) -> None:
     with pytest.raises(SurveyFileError, match=r"missing\.yaml"):
         load_survey_file(tmp_path / "missing.yaml")
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    four_problems = VALID + (
+        "  - key: q2\n    role: itme\n    dimension: comfort\n    scale: five\n    text: {zh: 二, en: Two}\n"
+        "  - key: q3\n    role: item\n    dimension: speed\n    scale: five\n    text: {zh: 三, en: Three}\n"
+        "  - key: q1\n    role: item\n    dimension: comfort\n    scale: seven\n    text: {zh: 四, en: 4}\n"
+    )
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(four_problems, "x.yaml")
+    found = {(p.field, p.message.split(":")[0].split(" '")[0]) for p in caught.value.problems}
+    assert {field for field, _ in found} == {
+        "questions.1.role",
+        "questions.2.dimension",
+        "questions.3.key",
+        "questions.3.scale",
+    }, caught.value.problems
+    assert all(p.line is not None for p in caught.value.problems)
