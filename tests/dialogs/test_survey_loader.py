@@ -85,7 +85,7 @@ def test_every_problem_is_reported_in_one_run() -> None:
     four_problems = VALID + (
         "  - key: q2\n    role: itme\n    dimension: comfort\n    scale: five\n    text: {zh: 二, en: Two}\n"
         "  - key: q3\n    role: item\n    dimension: speed\n    scale: five\n    text: {zh: 三, en: Three}\n"
-        "  - key: q1\n    role: item\n    dimension: comfort\n    scale: seven\n    text: {zh: 四, en: 4}\n"
+        "  - key: q1\n    role: item\n    dimension: comfort\n    scale: seven\n    text: {zh: 四, en: D}\n"
     )
     with pytest.raises(SurveyFileError) as caught:
         parse_survey(four_problems, "x.yaml")
