@@ -19,7 +19,12 @@ from typing import Final, Literal, TypeVar, get_args
 
 from analysis import text as tx
 from analysis.categories import CATEGORIES, Category
-from analysis.complaint_model import SECONDARY_MIN_PROBABILITY, ComplaintModel, shipped_model
+from analysis.complaint_model import (
+    EVIDENCE_SIZE,
+    SECONDARY_MIN_PROBABILITY,
+    ComplaintModel,
+    shipped_model,
+)
 
 __all__ = ["CATEGORIES", "Category", "Classification", "active_model", "classify", "use_model"]
 
@@ -120,9 +125,25 @@ def classify(text: str, model: ComplaintModel | None = None) -> Classification:
         else None
     )
     scores = MappingProxyType({c: round(p, 4) for c, p in probabilities.items()})
+    evidence = _merge_evidence(prediction.evidence, _lexicon_terms_for(text, first))
     return Classification(
-        first, round(probabilities[first], 4), scores, prediction.evidence, "model", secondary, model.version
+        first, round(probabilities[first], 4), scores, evidence, "model", secondary, model.version
     )
+
+
+def _lexicon_terms_for(text: str, category: Category) -> list[str]:
+    """Lexicon terms of ``category`` in the text: evidence a reader recognises, even for words the
+    model saw too rarely to weigh on their own."""
+    lexicon = _category_lexicon()
+    return [t for t in matched_terms(text, lexicon) if any(e.category == category for e in lexicon[t])]
+
+
+def _merge_evidence(model_words: Sequence[str], lexicon_terms: Sequence[str]) -> tuple[str, ...]:
+    merged: list[str] = []
+    for word in [*model_words, *lexicon_terms]:
+        if not any(word in other or other in word for other in merged):
+            merged.append(word)
+    return tuple(merged[:EVIDENCE_SIZE])
 
 
 @cache
