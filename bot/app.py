@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
 from bot.handlers import (
+    admin_classifier,
     admin_digest,
     admin_tickets,
     campaigns_admin,
@@ -75,6 +76,7 @@ def build_dispatcher(
         customer_links.create_router(),  # before menu, whose /start takes every other deep link
         menu.create_router(),
         admin_digest.create_router(),
+        admin_classifier.create_router(),  # before admin_tickets, whose ticket buttons take every action
         admin_tickets.create_router(),
         survey.create_router(),
         complaint.create_router(),

@@ -23,6 +23,7 @@ from dialogs.complaint_flow import (
     ComplaintInput,
     ComplaintState,
     DiscardDraft,
+    Guess,
     OpenTicket,
     Prompt,
     Step,
@@ -36,9 +37,16 @@ from storage.unit_of_work import UnitOfWork
 FLOW = "complaint"
 
 
-def _classify(text: str) -> tuple[str, float]:
+def _classify(text: str) -> Guess:
     result = classify(text)
-    return result.category, result.confidence
+    return Guess(
+        result.category,
+        result.confidence,
+        result.runner_up,
+        result.secondary,
+        result.evidence,
+        result.model_version,
+    )
 
 
 def complaint_flow() -> ComplaintFlow:
@@ -98,6 +106,10 @@ def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
         attachments=[(a.kind, a.file_id) for a in effect.attachments],
         keywords=keywords(effect.description) if effect.description else (),
         source_response_id=source,
+        category_secondary=effect.category_secondary,
+        category_evidence=effect.category_evidence,
+        classifier_version=effect.classifier_version,
+        label_source=effect.label_source,
     )
 
 

@@ -24,6 +24,7 @@ from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics
 from bot.sla_watch import utc_now, watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
+from storage.classifier import ClassifierRepository
 from storage.database import MAX_CONNECTIONS, create_engine, session_factory
 from storage.embedded import embedded_database_url
 from storage.migrate import ensure_current, upgrade_async
@@ -70,6 +71,19 @@ def init_text_analysis(settings: Settings) -> None:
     init_jieba(cache)
 
 
+async def use_deployment_classifier(engine: AsyncEngine) -> str:
+    """Classify with the model this deployment retrained and switched to, if any; returns its version."""
+    from analysis.complaint_model import ComplaintModel
+    from analysis.complaints import active_model, use_model
+
+    async with session_factory(engine)() as session:
+        stored = await ClassifierRepository(session).active()
+    use_model(ComplaintModel.from_json(stored.model_json) if stored is not None else None)
+    version = active_model().version
+    logger.info("complaint classifier %s (%s)", version, "retrained here" if stored else "shipped")
+    return version
+
+
 @dataclass
 class Runtime:
     """Everything a running bot process holds."""
@@ -92,6 +106,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             result = await load_default_survey(engine)
             logger.info("default survey %s v%s ready", result.key, result.version)
             await asyncio.to_thread(init_text_analysis, settings)
+            await use_deployment_classifier(engine)
             # What is loaded by now (jieba's dictionary, pandas, aiogram's models) lives as long as the
             # process: out of the collector's full passes, which otherwise stop the event loop for
             # a quarter of a second every few thousand updates.

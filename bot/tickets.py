@@ -140,7 +140,7 @@ def ticket_actions(complaint_id: int, language: Language) -> InlineKeyboardMarku
             [button("acknowledge"), button("start")],
             [button("assign"), button("reply")],
             [button("resolve"), button("reopen"), button("close")],
-            [button("attachments")],
+            [button("attachments"), button("category")],
         ]
     )
 
@@ -185,7 +185,10 @@ def ticket_view(
         attachments=str(attachments),
         description=excerpt(complaint.description, 1500) or t(language, "complaint_no_text"),
     )
-    lines = [text, t(language, "admin_ticket_history")]
+    lines = [text]
+    if complaint.classifier_version:
+        lines.append(classifier_line(complaint, language))
+    lines.append(t(language, "admin_ticket_history"))
     for event in events:
         actor = (
             t(language, "admin_actor_admin", id=str(event.actor_id))
@@ -209,6 +212,19 @@ def ticket_view(
             )
         )
     return escape("\n".join(lines))
+
+
+def classifier_line(complaint: Complaint, language: Language) -> str:
+    """What the classifier based its category on, a second likely cause, and its version."""
+    separator = t(language, "list_separator")
+    secondary = complaint.category_secondary
+    return t(
+        language,
+        "admin_ticket_classifier",
+        evidence=separator.join(complaint.category_evidence) or "—",
+        secondary=category_name(secondary, language) if secondary else "—",
+        version=complaint.classifier_version or "—",
+    )
 
 
 def local_time(moment: datetime, timezone: str) -> str:

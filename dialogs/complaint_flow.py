@@ -23,6 +23,7 @@ from dialogs.complaint_io import (
     DiscardDraft,
     Done,
     Effect,
+    Guess,
     Media,
     OpenTicket,
     Press,
@@ -55,6 +56,7 @@ __all__ = [
     "DiscardDraft",
     "Done",
     "Effect",
+    "Guess",
     "Media",
     "OpenTicket",
     "Press",
@@ -78,8 +80,9 @@ MAX_MESSAGE_LENGTH: Final = 4096
 MAX_DESCRIPTION_LENGTH: Final = 20_000
 MAX_ATTACHMENTS: Final = 20
 EXCERPT_LENGTH: Final = 300
-# Below this classifier confidence the proposal is worded as a guess.
-SURE_CONFIDENCE: Final = 0.5
+# Below this classifier confidence the customer is asked to pick between the two likeliest causes
+# (one tap) instead of being shown a guess to confirm; the pick is kept as a label for retraining.
+ASK_BELOW_CONFIDENCE: Final = 0.6
 
 # Button values that are not answers.
 DONE: Final = "done"
@@ -92,6 +95,7 @@ NO: Final = "no"
 SKIP: Final = "skip"
 SUBMIT: Final = "submit"
 EDIT_CATEGORY: Final = "edit"
+MORE_CATEGORIES: Final = "more"
 SHARE_CONTACT_LABEL: Final = (
     "complaint_btn_share_contact"  # the bot's reply-keyboard button on the phone step
 )
@@ -105,7 +109,7 @@ _PREVIOUS: Final = {
     "confirm": "contact",
 }
 
-Classify = Callable[[str], tuple[str, float]]
+Classify = Callable[[str], Guess]
 SuggestDimension = Callable[[str, str], str | None]
 IsThin = Callable[[str], bool]
 
@@ -180,21 +184,46 @@ class ComplaintFlow:
         return _collecting(state, event, self._to_category, self._to_category)
 
     def _to_category(self, state: ComplaintState) -> Step:
-        category, confidence = self.classify(state.description) if state.description else ("other", 0.0)
-        if category not in CATEGORIES:
-            category, confidence = "other", 0.0
-        confidence = min(max(float(confidence), 0.0), 1.0)
-        return _show(replace(state, step="category", category_auto=category, category_confidence=confidence))
+        guess = self.classify(state.description) if state.description else Guess("other", 0.0)
+        if guess.category not in CATEGORIES:
+            guess = Guess("other", 0.0)
+        return _show(
+            replace(
+                state,
+                step="category",
+                category_auto=guess.category,
+                category_confidence=min(max(float(guess.confidence), 0.0), 1.0),
+                category_runner_up=guess.runner_up if guess.runner_up in CATEGORIES else None,
+                category_secondary=guess.secondary if guess.secondary in CATEGORIES else None,
+                category_evidence=tuple(guess.evidence),
+                classifier_version=guess.version,
+                category_listed=False,
+            )
+        )
 
     def _category(self, state: ComplaintState, event: ComplaintInput) -> Step:
         chosen = _pressed(event)
+        if chosen == MORE_CATEGORIES:
+            return _show(replace(state, category_listed=True))
         if chosen == CONFIRM:
             chosen = state.category_auto
         if chosen not in CATEGORIES:
             return _stay(state, "complaint_use_buttons")
+        if _asks_to_pick(state) and chosen in _two_likeliest(state):
+            source: str | None = "customer_pick"
+        else:
+            source = None if chosen == state.category_auto else "customer"
         suggested = self.suggest_dimension(state.description, chosen)
         dimension_auto = suggested if suggested in DIMENSIONS else None
-        return _show(replace(state, step="dimension", category=chosen, dimension_auto=dimension_auto))
+        return _show(
+            replace(
+                state,
+                step="dimension",
+                category=chosen,
+                category_source=source,
+                dimension_auto=dimension_auto,
+            )
+        )
 
     def _dimension(self, state: ComplaintState, event: ComplaintInput) -> Step:
         chosen = _pressed(event)
@@ -284,6 +313,10 @@ def _ticket(state: ComplaintState) -> OpenTicket:
         severity=state.severity,
         wants_contact=bool(state.wants_contact),
         phone=state.phone,
+        category_secondary=state.category_secondary,
+        category_evidence=state.category_evidence,
+        classifier_version=state.classifier_version,
+        label_source=state.category_source,
     )
 
 
@@ -380,14 +413,38 @@ def _follow_up_prompt(state: ComplaintState) -> Prompt:
 
 
 def _category_prompt(state: ComplaintState) -> Prompt:
+    if state.category_listed or (
+        state.category_confidence < ASK_BELOW_CONFIDENCE and not _asks_to_pick(state)
+    ):
+        # Nothing to propose (media only, an unreadable text): every category to choose from.
+        every = [_button(c, f"complaint_btn_category_{c}") for c in CATEGORIES]
+        return Prompt("complaint_category_pick", buttons=(*_rows(every, 2), _controls(state)))
+    if _asks_to_pick(state):
+        first, second = _two_likeliest(state)
+        two = [_button(c, f"complaint_btn_category_{c}") for c in (first, second)]
+        more = (_button(MORE_CATEGORIES, "complaint_btn_category_more"),)
+        return Prompt("complaint_category_which", buttons=(*_rows(two, 1), more, _controls(state)))
     proposed = state.category_auto or "other"
-    sure = state.category_confidence >= SURE_CONFIDENCE
     others = [_button(c, f"complaint_btn_category_{c}") for c in CATEGORIES if c != proposed]
     return Prompt(
-        "complaint_category" if sure else "complaint_category_unsure",
+        "complaint_category",
         buttons=((_button(CONFIRM, "complaint_btn_confirm"),), *_rows(others, 2), _controls(state)),
         key_values={"category": f"complaint_category_{proposed}"},
     )
+
+
+def _asks_to_pick(state: ComplaintState) -> bool:
+    """Unsure between two causes: the customer picks one instead of confirming a guess."""
+    return (
+        state.category_confidence < ASK_BELOW_CONFIDENCE
+        and state.category_runner_up is not None
+        and state.category_runner_up != state.category_auto
+        and bool(state.description)
+    )
+
+
+def _two_likeliest(state: ComplaintState) -> tuple[str, str]:
+    return (state.category_auto or "other", state.category_runner_up or "other")
 
 
 def _dimension_prompt(state: ComplaintState) -> Prompt:

@@ -67,6 +67,18 @@ class Attachment(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Guess:
+    """What the injected classifier says about a description (plain data: dialogs import no analysis)."""
+
+    category: str
+    confidence: float
+    runner_up: str | None = None  # the second likeliest category, offered beside `category` when unsure
+    secondary: str | None = None  # a second cause the text names, if likely
+    evidence: tuple[str, ...] = ()
+    version: str | None = None
+
+
+@dataclass(frozen=True)
 class OpenTicket:
     """Store the complaint as a new ticket (fields as storage's NewComplaint)."""
 
@@ -81,6 +93,10 @@ class OpenTicket:
     severity: str
     wants_contact: bool
     phone: str | None
+    category_secondary: str | None = None
+    category_evidence: tuple[str, ...] = ()
+    classifier_version: str | None = None
+    label_source: str | None = None  # "customer" / "customer_pick" when the customer gave the category
 
 
 @dataclass(frozen=True)

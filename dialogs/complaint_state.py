@@ -34,6 +34,13 @@ class ComplaintState:
     category_auto: str | None = None
     category_confidence: float = 0.0
     category: str | None = None
+    category_runner_up: str | None = None
+    category_secondary: str | None = None
+    category_evidence: tuple[str, ...] = ()
+    classifier_version: str | None = None
+    category_listed: bool = False  # the customer asked for every category instead of the two offered
+    # Who gave the category: None (the classifier, confirmed), "customer" or "customer_pick".
+    category_source: str | None = None
     dimension_auto: str | None = None
     dimension: str | None = None
     severity: str | None = None
@@ -52,6 +59,12 @@ class ComplaintState:
             "category_auto": self.category_auto,
             "category_confidence": self.category_confidence,
             "category": self.category,
+            "category_runner_up": self.category_runner_up,
+            "category_secondary": self.category_secondary,
+            "category_evidence": list(self.category_evidence),
+            "classifier_version": self.classifier_version,
+            "category_listed": self.category_listed,
+            "category_source": self.category_source,
             "dimension_auto": self.dimension_auto,
             "dimension": self.dimension,
             "severity": self.severity,
@@ -74,6 +87,12 @@ class ComplaintState:
             category_auto=data.get("category_auto"),
             category_confidence=float(data.get("category_confidence", 0.0)),
             category=data.get("category"),
+            category_runner_up=data.get("category_runner_up"),
+            category_secondary=data.get("category_secondary"),
+            category_evidence=tuple(str(word) for word in data.get("category_evidence", ())),
+            classifier_version=data.get("classifier_version"),
+            category_listed=bool(data.get("category_listed", False)),
+            category_source=data.get("category_source"),
             dimension_auto=data.get("dimension_auto"),
             dimension=data.get("dimension"),
             severity=data.get("severity"),

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Complaint, ComplaintAttachment, SlaBreach, TicketEvent
+from storage.models import Complaint, ComplaintAttachment, ComplaintLabel, SlaBreach, TicketEvent
 
 OPEN_STATUSES = ("received", "in_progress", "reopened")
 # severity → (first response within, resolution within)
@@ -33,6 +33,12 @@ class NewComplaint:
     attachments: Sequence[tuple[str, str]] = ()  # (kind, Telegram file id)
     keywords: Sequence[str] = field(default_factory=tuple)
     source_response_id: int | None = None
+    category_secondary: str | None = None
+    category_evidence: Sequence[str] = ()
+    classifier_version: str | None = None
+    # Set when the customer gave the category (changed the proposal, or picked when unsure):
+    # "customer" or "customer_pick", stored as a label for retraining.
+    label_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,23 @@ class ComplaintRepository:
             phone=new.phone,
             keywords=list(new.keywords),
             source_response_id=new.source_response_id,
+            category_secondary=new.category_secondary,
+            category_evidence=list(new.category_evidence),
+            classifier_version=new.classifier_version,
         )
         self.session.add(complaint)
         await self.session.flush()
+        if new.label_source is not None and new.description:
+            self.session.add(
+                ComplaintLabel(
+                    complaint_id=complaint.id,
+                    text=new.description,
+                    label=new.category,
+                    source=new.label_source,
+                    predicted=new.category_auto,
+                    model_version=new.classifier_version,
+                )
+            )
         self.session.add_all(
             ComplaintAttachment(complaint_id=complaint.id, kind=kind, file_id=file_id)
             for kind, file_id in new.attachments
@@ -113,6 +133,36 @@ class ComplaintRepository:
             .limit(limit)
         )
         return list(rows)
+
+    async def recategorise(self, complaint: Complaint, category: str, *, by: int) -> None:
+        """An admin corrects the category: the ticket changes, the trail says so, and the text is kept
+        as a label for retraining. Not a response to the customer, so the SLA clock is untouched."""
+        before = complaint.category
+        complaint.category = category
+        self.session.add(
+            TicketEvent(
+                complaint_id=complaint.id,
+                actor_role="admin",
+                actor_id=by,
+                action="recategorise",
+                from_status=complaint.status,
+                to_status=complaint.status,
+                note=f"{before} → {category}",
+            )
+        )
+        if complaint.description:
+            self.session.add(
+                ComplaintLabel(
+                    complaint_id=complaint.id,
+                    text=complaint.description,
+                    label=category,
+                    source="admin",
+                    predicted=complaint.category_auto,
+                    model_version=complaint.classifier_version,
+                    labelled_by=by,
+                )
+            )
+        await self.session.flush()
 
     async def record(
         self,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -200,6 +201,52 @@ class Complaint(Base):
     closed_at: Mapped[datetime | None]
     resolution_rating: Mapped[int | None]
     source_response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="SET NULL"))
+    # What the classifier said beside the category: a second likely cause, the words that drove it,
+    # and which model version decided (so accuracy can be followed per version).
+    category_secondary: Mapped[str | None] = mapped_column(String(20))
+    category_evidence: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    classifier_version: Mapped[str | None] = mapped_column(String(40))
+
+
+class ComplaintLabel(Base):
+    """A complaint's category as a person gave it: a correction or a pick, kept to retrain the classifier."""
+
+    __tablename__ = "complaint_labels"
+    __table_args__ = (
+        CheckConstraint(
+            "label IN ('personnel', 'process', 'technology', 'resources', 'other')", name="label"
+        ),
+        CheckConstraint("source IN ('customer', 'customer_pick', 'admin')", name="source"),
+        Index("ix_complaint_labels_created_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    predicted: Mapped[str | None] = mapped_column(String(20))
+    model_version: Mapped[str | None] = mapped_column(String(40))
+    labelled_by: Mapped[int | None] = mapped_column(BigInteger)  # the admin's Telegram id
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class ClassifierModel(Base):
+    """A complaint classifier retrained in this deployment; the active one decides new complaints."""
+
+    __tablename__ = "classifier_models"
+    __table_args__ = (
+        Index("uq_classifier_models_active", "active", unique=True, postgresql_where=text("active")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    model_json: Mapped[str] = mapped_column(Text)
+    accuracy_before: Mapped[float] = mapped_column(Float)
+    accuracy_after: Mapped[float] = mapped_column(Float)
+    corrections: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=False)
 
 
 class ComplaintAttachment(Base):

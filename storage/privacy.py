@@ -18,6 +18,7 @@ from storage.models import (
     CampaignInvitation,
     Complaint,
     ComplaintAttachment,
+    ComplaintLabel,
     Conversation,
     CustomerProfile,
     QuestionRow,
@@ -167,8 +168,9 @@ class PrivacyRepository:
         await self.session.execute(
             update(Complaint)
             .where(Complaint.respondent_id == respondent_id)
-            .values(description="", phone=None, wants_contact=False, keywords=[])
+            .values(description="", phone=None, wants_contact=False, keywords=[], category_evidence=[])
         )
+        await self.session.execute(delete(ComplaintLabel).where(ComplaintLabel.complaint_id.in_(complaints)))
         await self.session.execute(
             update(AnswerRow)
             .where(AnswerRow.response_id.in_(responses), AnswerRow.text.is_not(None))

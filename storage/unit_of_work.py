@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.campaigns import CampaignRepository
+from storage.classifier import ClassifierRepository
 from storage.complaints import ComplaintRepository
 from storage.digests import DigestRepository
 from storage.idempotency import IdempotencyRepository
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(session)
         self.kpis = KpiRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.classifier = ClassifierRepository(session)
         self.committed = False
 
     async def commit(self) -> None:

