@@ -20,12 +20,11 @@ from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
+from storage.database import ping
 from storage.locks import Lock, try_lock
 from storage.migrate import DatabaseBehind, ensure_current
 
@@ -99,7 +98,7 @@ def add_health_routes(
         checks = {"process": "ok", "database": "ok", "migrations": "current"}
         status = 200
         try:
-            await _ping(engine)
+            await ping(engine)
             await ensure_current(engine)
         except DatabaseBehind:
             checks["migrations"], status = "behind", 503
@@ -117,19 +116,6 @@ def add_health_routes(
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
-
-
-async def _ping(engine: AsyncEngine) -> None:
-    # The pool does not pre-ping (storage.database): after a database restart the first pooled
-    # connection fails once and the pool discards the stale ones, so one retry tells the truth.
-    for attempt in (1, 2):
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            return
-        except DBAPIError:
-            if attempt == 2:
-                raise
 
 
 async def set_webhook_once(bot: Bot, engine: AsyncEngine, settings: Settings) -> bool:

@@ -61,7 +61,7 @@ class ExportRepository:
         statement = _page(statement, Response.id, Response.started_at, wanted, columns)
         for key, value in wanted.context.items():
             statement = statement.where(Response.context[key].astext == value)
-        rows = (await self.session.execute(statement)).tuples().all()
+        rows = list(await self.session.execute(statement))
         answers = await self._answers([row[0].id for row in rows])
         return [
             {
@@ -97,7 +97,7 @@ class ExportRepository:
             .where(AnswerRow.response_id.in_(response_ids))
             .order_by(AnswerRow.response_id, QuestionRow.position)
         )
-        for response_id, key, role, dimension, score, text in rows.tuples():
+        for response_id, key, role, dimension, score, text in rows:
             found[response_id].append(
                 {"question": key, "role": role, "dimension": dimension, "score": score, "text": text}
             )
@@ -112,7 +112,7 @@ class ExportRepository:
         )
         columns = {"status": Complaint.status, "category": Complaint.category, "severity": Complaint.severity}
         statement = _page(statement, Complaint.id, Complaint.created_at, wanted, columns)
-        rows = (await self.session.execute(statement)).tuples().all()
+        rows = list(await self.session.execute(statement))
         return [
             {
                 "id": complaint.id,

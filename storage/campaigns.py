@@ -186,7 +186,7 @@ class CampaignRepository:
             .join(Campaign, Campaign.id == CampaignInvitation.campaign_id)
             .where(CampaignInvitation.status.in_(CLAIMED))
         )
-        return list(rows.tuples())
+        return list(rows)
 
     async def next_due(self, now: datetime) -> Claimable | None:
         """The oldest due invitation or reminder of an active campaign, row-locked (others skip it)."""
@@ -303,7 +303,7 @@ class CampaignRepository:
             .with_for_update(of=CampaignInvitation)
         )
         row = (await self.session.execute(statement)).first()
-        return None if row is None else row.tuple()
+        return None if row is None else row
 
     async def opened(self, invitation: CampaignInvitation) -> None:
         """The customer pressed the invitation's button."""
@@ -373,7 +373,7 @@ class CampaignRepository:
         )
         if campaign_ids is not None:
             statement = statement.where(Campaign.id.in_(campaign_ids))
-        return [CampaignRates(*row) for row in (await self.session.execute(statement)).tuples()]
+        return [CampaignRates(*row) for row in await self.session.execute(statement)]
 
     async def survey_keys(self) -> list[str]:
         """The surveys a campaign can use."""

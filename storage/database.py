@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Connections an engine opens at most: each update holds one from its chat lock to its last reply, so
@@ -27,3 +29,17 @@ def create_engine(url: str, *, pool_size: int = MAX_CONNECTIONS) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (handlers render after committing)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Check the database answers (retried once: see the comment)."""
+    # The pool does not pre-ping (create_engine above): after a database restart the first pooled
+    # connection fails once and the pool discards the stale ones, so one retry tells the truth.
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return
+        except DBAPIError:
+            if attempt == 2:
+                raise

@@ -72,7 +72,7 @@ class KpiRepository:
             .where(KpiReading.measured_at >= since, KpiReading.measured_at < until)
             .order_by(KpiReading.measured_at, KpiReading.id)
         )
-        return list(rows.tuples())
+        return list(rows)
 
     async def dimension_days(
         self, since: datetime, until: datetime, timezone: str
@@ -92,4 +92,4 @@ class KpiRepository:
             .group_by(day, QuestionRow.dimension_key)
             .order_by(day)
         )
-        return [(d, str(dim), float(mean), int(n)) for d, dim, mean, n in rows.tuples()]
+        return [(d, str(dim), float(mean), int(n)) for d, dim, mean, n in rows]

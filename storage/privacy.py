@@ -76,7 +76,7 @@ class PrivacyRepository:
             .order_by(Response.id)
         )
         responses = []
-        for response, key, version in rows.tuples():
+        for response, key, version in rows:
             answers = await self.session.execute(
                 select(QuestionRow, AnswerRow.score, AnswerRow.text)
                 .join(AnswerRow, AnswerRow.question_id == QuestionRow.id)
@@ -97,7 +97,7 @@ class PrivacyRepository:
                             "score": score,
                             "text": text,
                         }
-                        for question, score, text in answers.tuples()
+                        for question, score, text in answers
                     ],
                 }
             )
@@ -149,7 +149,7 @@ class PrivacyRepository:
                 "reminders": invitation.reminders_sent,
                 "context": invitation.context,
             }
-            for invitation, name in rows.tuples()
+            for invitation, name in rows
         ]
 
     async def forget(self, respondent_id: int) -> None:

@@ -113,7 +113,7 @@ class SurveyRepository:
         rows = await self.session.execute(
             select(QuestionRow.key, QuestionRow.id).where(QuestionRow.survey_version_id == version_id)
         )
-        ids = {key: question_id for key, question_id in rows.tuples()}
+        ids = {key: question_id for key, question_id in rows}
         stored = StoredSurvey(version_id, row.version, Survey.model_validate(row.definition), ids)
         self.cache[version_id] = stored
         return stored

@@ -58,7 +58,7 @@ async def readings(engine: AsyncEngine) -> list[tuple[str, float, datetime, str]
                 KpiReading.id
             )
         )
-        return [tuple(row) for row in rows.tuples()]  # type: ignore[misc]
+        return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 async def test_kpi_import_stores_a_batch_and_refuses_a_file_with_bad_rows(

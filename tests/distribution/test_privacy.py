@@ -55,7 +55,7 @@ async def personal_traces(engine: AsyncEngine, needles: list[str]) -> list[tuple
                 "WHERE table_schema = 'public' AND table_name <> 'alembic_version' ORDER BY 1, 2"
             )
         )
-        for table, column in columns.tuples():
+        for table, column in columns:
             for needle in needles:
                 hits = await connection.scalar(
                     text(f'SELECT count(*) FROM "{table}" WHERE "{column}"::text LIKE :pattern'),
@@ -162,5 +162,5 @@ async def test_a_linked_customer_answers_a_post_service_survey_reads_mydata_and_
         complaints = await connection.execute(text("SELECT category, severity, description FROM complaints"))
         invitations = await connection.scalar(text("SELECT count(*) FROM campaign_invitations"))
     assert scores and scores >= 15  # the anonymous scores stay for the statistics
-    assert complaints.tuples().all() == [("resources", "high", "")]
+    assert [tuple(row) for row in complaints] == [("resources", "high", "")]
     assert invitations == 1  # and so do the campaign's counts

@@ -76,7 +76,7 @@ async def stored_answers(engine: AsyncEngine, telegram_id: int) -> dict[str, flo
             .join(AnswerRow, AnswerRow.question_id == QuestionRow.id)
             .where(AnswerRow.response_id == latest)
         )
-        return {key: (score if text is None else text) for key, score, text in rows.tuples()}
+        return {key: (score if text is None else text) for key, score, text in rows}
 
 
 async def responses_of(engine: AsyncEngine, telegram_id: int) -> list[str]:

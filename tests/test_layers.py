@@ -1,0 +1,64 @@
+"""The layers' import contract (docs/ARCHITECTURE.md), checked on every import statement, lazy ones too.
+
+dialogs/, storage/ and analysis/ never import bot/; dialogs/ and analysis/ import neither aiogram nor
+SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the SQL is storage/'s.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# package → top-level modules (or dotted prefixes) it must not import
+FORBIDDEN = {
+    "dialogs": ("bot", "aiogram", "sqlalchemy", "storage"),
+    "storage": ("bot", "aiogram"),
+    "analysis": ("bot", "aiogram", "sqlalchemy", "storage"),
+}
+BOT_SQLALCHEMY_ALLOWED = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in a file."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _is(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_layer_imports_nothing_it_must_not(package: str) -> None:
+    broken = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line, module in imports_of(path)
+        if any(_is(module, forbidden) for forbidden in FORBIDDEN[package])
+    ]
+    assert broken == []
+
+
+def test_the_bot_writes_no_sql_of_its_own() -> None:
+    broken = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for line, module in imports_of(path)
+        if _is(module, "sqlalchemy") and not any(_is(module, ok) for ok in BOT_SQLALCHEMY_ALLOWED)
+    ]
+    assert broken == []
+
+
+def test_the_contract_sees_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    source = "def f():\n    from bot.app import build_bot\n    import aiogram.types\n"
+    sample.write_text(source, encoding="utf-8")
+    assert imports_of(sample) == [(2, "bot.app"), (3, "aiogram.types")]
