@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     # or sha256:<64 hex>; only digests are kept. ANONYMOUS_ANSWERS: exports carry no customer ids.
     api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
     anonymous_answers: bool = False
+    customer_link_days: int = Field(default=7, ge=1, le=365, description="how long a customer link is valid")
     campaign_rate_per_second: float = Field(default=25, gt=0, description="Telegram allows ~30 messages/s")
     campaign_quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours.parse("21:00-09:00")
     campaign_check_seconds: float = Field(default=5, gt=0)

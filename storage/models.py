@@ -208,6 +208,18 @@ class Complaint(Base):
     classifier_version: Mapped[str | None] = mapped_column(String(40))
 
 
+class CustomerLink(Base):
+    """A deep link that ties the first Telegram user to open it to an operator's customer id, once."""
+
+    __tablename__ = "customer_links"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    expires_at: Mapped[datetime]
+    bound_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    bound_at: Mapped[datetime | None]
+
+
 class ComplaintLabel(Base):
     """A complaint's category as a person gave it: a correction or a pick, kept to retrain the classifier."""
 

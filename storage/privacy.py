@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -20,6 +20,7 @@ from storage.models import (
     ComplaintAttachment,
     ComplaintLabel,
     Conversation,
+    CustomerLink,
     CustomerProfile,
     QuestionRow,
     Respondent,
@@ -177,6 +178,18 @@ class PrivacyRepository:
             .values(text=None)
         )
         await self.session.execute(delete(Conversation).where(Conversation.respondent_id == respondent_id))
+        # Links name the customer twice: the operator's id, and who opened them.
+        telegram_id = select(Respondent.telegram_id).where(Respondent.id == respondent_id).scalar_subquery()
+        external_id = (
+            select(CustomerProfile.external_id)
+            .where(CustomerProfile.respondent_id == respondent_id)
+            .scalar_subquery()
+        )
+        await self.session.execute(
+            delete(CustomerLink).where(
+                or_(CustomerLink.bound_telegram_id == telegram_id, CustomerLink.external_id == external_id)
+            )
+        )
         await self.session.execute(
             delete(CustomerProfile).where(CustomerProfile.respondent_id == respondent_id)
         )

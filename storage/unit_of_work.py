@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.campaigns import CampaignRepository
 from storage.classifier import ClassifierRepository
 from storage.complaints import ComplaintRepository
+from storage.customer_links import CustomerLinkRepository
 from storage.digests import DigestRepository
 from storage.idempotency import IdempotencyRepository
 from storage.kpis import KpiRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.kpis = KpiRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.classifier = ClassifierRepository(session)
+        self.customer_links = CustomerLinkRepository(session)
         self.committed = False
 
     async def commit(self) -> None:

@@ -1,38 +1,28 @@
-"""Deep links that tie a Telegram user to an operator's customer id: t.me/<bot>?start=link<sig>_<id>.
+"""Deep links that tie a Telegram user to an operator's customer id: t.me/<bot>?start=link<token>.
 
-The signature (HMAC with the bot token) keeps people from linking themselves to someone else's id
-by guessing it; the operator's system gets ready-made links from POST /api/v1/customer-links.
+The token is random and stored (storage.customer_links): the first Telegram user to open the link
+is bound to the operator's id, nobody after them, and only until the link expires
+(CUSTOMER_LINK_DAYS). The operator's system gets links from POST /api/v1/customer-links.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 
 PREFIX = "link"
-SIGNATURE_LENGTH = 12
-EXTERNAL_ID = r"^[A-Za-z0-9_-]{1,40}$"  # Telegram allows 64 characters of A–Z a–z 0–9 _ - in a start link
-_PARAMETER = re.compile(rf"^{PREFIX}([0-9a-f]{{{SIGNATURE_LENGTH}}})_([A-Za-z0-9_-]{{1,40}})$")
+EXTERNAL_ID = r"^[A-Za-z0-9_-]{1,40}$"
+_PARAMETER = re.compile(rf"^{PREFIX}([A-Za-z0-9_-]{{16,32}})$")
 
 
-def _signature(secret: str, external_id: str) -> str:
-    mac = hmac.new(secret.encode(), f"tingjian-link:{external_id}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:SIGNATURE_LENGTH]
+def start_parameter(token: str) -> str:
+    """The /start payload for a link's token."""
+    return f"{PREFIX}{token}"
 
 
-def start_parameter(secret: str, external_id: str) -> str:
-    """The /start payload that links whoever opens it to `external_id`."""
-    return f"{PREFIX}{_signature(secret, external_id)}_{external_id}"
-
-
-def linked_id(secret: str, parameter: str) -> str | None:
-    """The external id a /start payload carries, if its signature is right."""
+def token_of(parameter: str) -> str | None:
+    """The token a /start payload carries, if it has a token's shape."""
     match = _PARAMETER.match(parameter)
-    if match is None:
-        return None
-    signature, external_id = match.groups()
-    return external_id if hmac.compare_digest(signature, _signature(secret, external_id)) else None
+    return match.group(1) if match else None
 
 
 def is_link(parameter: str | None) -> bool:

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -29,6 +29,7 @@ from bot.config import Settings
 from dialogs.campaign import API_CAMPAIGN, CampaignSpec, ReminderPolicy, api_campaign, zone
 from dialogs.kpis import load_kpis
 from storage.api_exports import ExportFilter, ExportRepository
+from storage.customer_links import CustomerLinkRepository
 from storage.database import session_factory
 from storage.kpis import NewReading
 from storage.models import Respondent
@@ -237,10 +238,19 @@ class Api:
         body, _ = await self._body(request, schemas.LinkRequest)
         if self.bot is None or self.settings.bot_token is None:
             raise ApiError(503, "bot_unavailable", "links need the running bot")
-        parameter = start_parameter(self.settings.bot_token.get_secret_value(), body.external_id)
+        valid_for = timedelta(days=self.settings.customer_link_days)
+        async with session_factory(self.engine)() as session:
+            link = await CustomerLinkRepository(session).issue(body.external_id, valid_for)
+            await session.commit()
+        parameter = start_parameter(link.token)
         me = await self.bot.me()
         url = f"https://t.me/{me.username}?start={parameter}"
-        created = schemas.LinkCreated(external_id=body.external_id, start_parameter=parameter, url=url)
+        created = schemas.LinkCreated(
+            external_id=body.external_id,
+            start_parameter=parameter,
+            url=url,
+            expires_at=link.expires_at.isoformat(),
+        )
         return web.json_response(created.model_dump(), status=201)
 
     async def get_responses(self, request: web.Request, client: str) -> web.Response:

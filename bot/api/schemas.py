@@ -133,6 +133,7 @@ class LinkCreated(BaseModel):
     external_id: str
     start_parameter: str
     url: str
+    expires_at: str  # ISO 8601; the link binds the first person to open it, once, until then
 
 
 class ExportQuery(_Strict):

@@ -10,9 +10,10 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot import render
-from bot.api.links import is_link, linked_id
+from bot.api.links import is_link, token_of
 from bot.config import Settings
 from dialogs.i18n import language_of, t
+from storage.customer_links import Redeemed
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -22,15 +23,21 @@ async def link_start(
 ) -> None:
     """Store the operator's id for this customer (when the link's signature holds)."""
     language = language_of(respondent.language)
-    assert settings.bot_token is not None
-    external_id = linked_id(settings.bot_token.get_secret_value(), command.args or "")
-    if external_id is None:
-        await uow.commit()
-        await message.answer(t(language, "privacy_link_invalid"), reply_markup=render.main_menu(language))
-        return
-    await uow.profiles.link_external_id(respondent.id, external_id)
+    token = token_of(command.args or "")
+    outcome = Redeemed.UNKNOWN
+    if token is not None and message.from_user is not None:
+        outcome = await uow.customer_links.redeem(token, message.from_user.id, respondent.id)
     await uow.commit()
-    await message.answer(t(language, "privacy_linked"), reply_markup=render.main_menu(language))
+    await message.answer(t(language, _REPLY[outcome]), reply_markup=render.main_menu(language))
+
+
+_REPLY = {
+    Redeemed.LINKED: "privacy_linked",
+    Redeemed.ALREADY: "privacy_linked",
+    Redeemed.TAKEN: "privacy_link_taken",
+    Redeemed.EXPIRED: "privacy_link_expired",
+    Redeemed.UNKNOWN: "privacy_link_invalid",
+}
 
 
 def create_router() -> Router:

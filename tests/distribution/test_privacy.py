@@ -5,6 +5,7 @@ data in any table of the database (checked column by column through information_
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -81,7 +82,8 @@ async def test_a_linked_customer_answers_a_post_service_survey_reads_mydata_and_
             assert link["url"] == f"https://t.me/tingjian_test_bot?start={link['start_parameter']}"
 
             customer = emulator.customer(TELEGRAM_ID, first_name=NAME)
-            forged = link["start_parameter"].replace(EXTERNAL_ID, "CRM-000001")
+            token = link["start_parameter"].removeprefix("link")
+            forged = "link" + token[:-1] + ("A" if token[-1] != "A" else "B")
             await customer.send(f"/start {forged}")
             assert "链接无效" in customer.last_text
             await customer.send(f"/start {link['start_parameter']}")
@@ -164,3 +166,59 @@ async def test_a_linked_customer_answers_a_post_service_survey_reads_mydata_and_
     assert scores and scores >= 15  # the anonymous scores stay for the statistics
     assert [tuple(row) for row in complaints] == [("resources", "high", "")]
     assert invitations == 1  # and so do the campaign's counts
+
+
+async def test_a_link_binds_once_and_expires(db: AsyncEngine, emulator: BotAPIEmulator) -> None:
+    settings = bot_settings(emulator, **SETTINGS)
+    async with running_bot(db, emulator, **SETTINGS) as tingjian:
+        app = web.Application()
+        add_api_routes(app, db, settings, tingjian.bot)
+        async with TestClient(TestServer(app)) as api:
+            headers = {"Authorization": f"Bearer {KEY}"}
+
+            async def new_link() -> dict[str, Any]:
+                response = await api.post(
+                    "/api/v1/customer-links", json={"external_id": EXTERNAL_ID}, headers=headers
+                )
+                assert response.status == 201
+                return dict(await response.json())
+
+            link = await new_link()
+            assert link["expires_at"] > datetime.now(UTC).isoformat()
+            owner, stranger = emulator.customer(TELEGRAM_ID), emulator.customer(TELEGRAM_ID + 1)
+            await owner.send(f"/start {link['start_parameter']}")
+            assert "已关联您的客户账号" in owner.last_text
+            await owner.send(f"/start {link['start_parameter']}")  # opening it again changes nothing
+            assert "已关联您的客户账号" in owner.last_text
+            # The same link forwarded to someone else: a polite refusal, and the customer is not moved.
+            await stranger.send(f"/start {link['start_parameter']}")
+            assert "已经被别人使用过" in stranger.last_text
+            assert await _linked_telegram_id(db) == TELEGRAM_ID
+
+            # A new link for the same customer id re-links, until it expires.
+            expiring = await new_link()
+            async with db.begin() as connection:
+                await connection.execute(
+                    text(
+                        "UPDATE customer_links SET expires_at = now() - interval '1 second' WHERE token = :t"
+                    ),
+                    {"t": expiring["start_parameter"].removeprefix("link")},
+                )
+            await stranger.send(f"/start {expiring['start_parameter']}")
+            assert "这个链接已过期" in stranger.last_text
+            assert await _linked_telegram_id(db) == TELEGRAM_ID
+            fresh = await new_link()
+            await stranger.send(f"/start {fresh['start_parameter']}")
+            assert "已关联您的客户账号" in stranger.last_text
+            assert await _linked_telegram_id(db) == TELEGRAM_ID + 1
+
+
+async def _linked_telegram_id(db: AsyncEngine) -> int | None:
+    async with db.connect() as connection:
+        return await connection.scalar(
+            text(
+                "SELECT r.telegram_id FROM customer_profiles p JOIN respondents r ON r.id = p.respondent_id "
+                "WHERE p.external_id = :e"
+            ),
+            {"e": EXTERNAL_ID},
+        )
