@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
+from bot.filters import CUSTOMER_COMMANDS
 from bot.handlers import (
     admin_classifier,
     admin_digest,
@@ -92,7 +93,7 @@ def build_dispatcher(
 
 async def set_commands(bot: Bot) -> None:
     """Publish the command list in each language's menu."""
-    names = ("start", "survey", "complain", "mytickets", "help", "language", "mydata", "forget", "cancel")
+    names = CUSTOMER_COMMANDS
     for language in LANGUAGES:
         commands = [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]
         await bot.set_my_commands(commands, language_code=None if language == "zh" else language)

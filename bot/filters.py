@@ -42,3 +42,27 @@ def message_kind(message: Message) -> str:
         if getattr(message, kind, None) is not None:
             return kind
     return "other"
+
+
+# The commands customers see in the menu; each works at every step of a conversation.
+CUSTOMER_COMMANDS = (
+    "start",
+    "survey",
+    "complain",
+    "mytickets",
+    "help",
+    "language",
+    "mydata",
+    "forget",
+    "cancel",
+)
+
+
+async def not_a_command(message: Message) -> bool:
+    """Matches anything but one of the customer commands ("/mydata" inside a complaint is a command,
+    not more of the complaint; an unknown "/word" stays text)."""
+    text = (message.text or "").strip()
+    if not text.startswith("/"):
+        return True
+    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+    return name not in CUSTOMER_COMMANDS

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import ComplaintCb, MenuCb
 from bot.complaints import FLOW, advance, begin, draft_of, send_step
 from bot.config import Settings
-from bot.filters import in_flow, message_kind
+from bot.filters import in_flow, message_kind, not_a_command
 from bot.metrics import Metrics
 from bot.tickets import category_name, dimension_name, tell_admins
 from dialogs.complaint_flow import (
@@ -189,5 +189,5 @@ def create_router() -> Router:
     router.message.register(complain_command, Command("complain"))
     router.callback_query.register(complain_button, MenuCb.filter(F.action == "complain"))
     router.callback_query.register(complaint_button, ComplaintCb.filter())
-    router.message.register(complaint_message, in_flow(FLOW))
+    router.message.register(complaint_message, in_flow(FLOW), not_a_command)
     return router

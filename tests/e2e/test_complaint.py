@@ -211,3 +211,25 @@ async def test_a_lone_surrogate_in_a_message_is_stored_as_a_replacement_characte
         name = (await session.scalars(select(Respondent.first_name))).one()
     assert "系统坏了\ufffd，办不了业务" in str(state)
     assert name == "小\ufffd王"
+
+
+async def test_commands_inside_a_complaint_work_as_commands_and_the_draft_goes_on(
+    tingjian: RunningBot, emulator: BotAPIEmulator, db: AsyncEngine
+) -> None:
+    customer = emulator.customer(4012)
+    await customer.send("/complain")
+    await customer.send(PART_1)
+    await customer.send("/mytickets")
+    assert "收到" not in customer.last_text  # answered as /mytickets, not taken into the complaint
+    await customer.send("/help")
+    assert "「听见」服务质量助手可以" in customer.last_text
+    await customer.send("/mydata")
+    await customer.wait_for(
+        lambda: any(m.media_kind == "document" for m in customer.messages), what="the data file"
+    )
+    await customer.send(PART_2)
+    assert "收到" in customer.last_text
+    async with session_factory(db)() as session:
+        state = (await session.scalars(select(Conversation.state))).one()
+    description = state["complaint"]["description"]
+    assert description == f"{PART_1}\n{PART_2}"  # no command was taken as complaint text
