@@ -7,7 +7,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +31,7 @@ from bot.handlers import (
 )
 from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics, ObservabilityMiddleware
+from bot.middlewares.chat_queue import ChatQueueMiddleware
 from bot.middlewares.private_only import PrivateChatsOnly
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
@@ -62,15 +63,16 @@ def build_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
 ) -> DrainingDispatcher:
     """The Dispatcher with its middlewares and routers, in the order they must match."""
-    # In-process per-chat isolation keeps concurrent updates of one chat from queueing on the
-    # database lock while holding pooled connections; the PostgreSQL lock covers other processes.
-    dispatcher = DrainingDispatcher(events_isolation=events_isolation or SimpleEventIsolation())
+    # Per-chat isolation is ChatQueueMiddleware's (it also bounds what one chat may queue), so
+    # aiogram's own, which would queue a flood before any middleware sees it, is off.
+    dispatcher = DrainingDispatcher(events_isolation=events_isolation or DisabledEventIsolation())
     metrics = metrics or Metrics()
     dispatcher["metrics"] = metrics
     dispatcher["settings"] = settings
     dispatcher["engine"] = engine
     dispatcher.update.outer_middleware(ObservabilityMiddleware(metrics))
     dispatcher.update.outer_middleware(PrivateChatsOnly())
+    dispatcher.update.outer_middleware(ChatQueueMiddleware())
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
     dispatcher["complaint_flow"] = complaint_flow()
     dispatcher.include_routers(
