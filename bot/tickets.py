@@ -16,7 +16,7 @@ from bot.callbacks import CustomerTicketCb, TicketCb
 from bot.config import Settings
 from dialogs.complaint_flow import excerpt
 from dialogs.i18n import Language, language_of, t
-from dialogs.tickets import Action, Status, ticket_number, transition
+from dialogs.tickets import Action, Status, staff_actions, ticket_number, transition
 from storage.models import Complaint, Respondent, TicketEvent
 from storage.unit_of_work import UnitOfWork
 
@@ -111,7 +111,10 @@ async def tell_admin(
     """Send an admin message to one admin in their language (a failure is logged, not raised)."""
     admin = await uow.respondents.by_telegram_id(admin_id)
     language = language_of(admin.language if admin else None, settings.default_language)
-    markup = ticket_actions(markup_for, language) if markup_for is not None else None
+    markup = None
+    if markup_for is not None:
+        complaint = await uow.complaints.get(markup_for)
+        markup = ticket_actions(markup_for, language, complaint.status if complaint else None)
     try:
         await bot.send_message(admin_id, escape(t(language, key, **values)), reply_markup=markup)
     except Exception as error:  # an admin who never opened the bot must not stop the others
@@ -126,8 +129,8 @@ async def tell_admins(
         await tell_admin(bot, uow, settings, admin_id, key, markup_for, **values)
 
 
-def ticket_actions(complaint_id: int, language: Language) -> InlineKeyboardMarkup:
-    """The admin's buttons under a ticket."""
+def ticket_actions(complaint_id: int, language: Language, status: str | None = None) -> InlineKeyboardMarkup:
+    """The admin's buttons under a ticket: only the status changes legal in ``status``."""
 
     def button(action: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(
@@ -135,11 +138,11 @@ def ticket_actions(complaint_id: int, language: Language) -> InlineKeyboardMarku
             callback_data=TicketCb(action=action, id=complaint_id).pack(),
         )
 
+    moves = staff_actions(status or "received")
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button("acknowledge"), button("start")],
+            [button(action) for action in moves],
             [button("assign"), button("reply")],
-            [button("resolve"), button("reopen"), button("close")],
             [button("attachments"), button("category")],
         ]
     )

@@ -62,6 +62,14 @@ class TransitionError(Exception):
         self.values = values
 
 
+def staff_actions(status: str) -> list[Action]:
+    """The status changes an admin may make on a ticket in ``status``, in button order.
+
+    "start" is left out: from every status where it is allowed it does what "acknowledge" does.
+    """
+    return [a for a in ACTIONS if a != "start" and (status, a) in _STAFF_MOVES]
+
+
 def is_open(status: str) -> bool:
     """True while staff still has to act on the ticket."""
     return status in OPEN_STATUSES

@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -194,7 +195,8 @@ async def _show(
     attachments = await uow.complaints.attachments(complaint.id)
     await uow.commit()
     text = ticket_view(complaint, events, len(attachments), language, settings.timezone)
-    await bot.send_message(chat_id, text[:4096], reply_markup=ticket_actions(complaint.id, language))
+    markup = ticket_actions(complaint.id, language, complaint.status)
+    await bot.send_message(chat_id, text[:4096], reply_markup=markup)
 
 
 async def ticket_button(
@@ -262,12 +264,29 @@ async def ticket_button(
         await query.answer(t(language, error.key, **error.values), show_alert=True)
         return
     customer = await customer_of(uow, complaint)
+    events = await uow.complaints.events(complaint.id)
+    attachments = await uow.complaints.attachments(complaint.id)
     await uow.commit()
     await query.answer(
         t(language, "admin_done", ticket=number, status=status_name(complaint.status, language))
     )
+    view = ticket_view(complaint, events, len(attachments), language, settings.timezone)
+    await _turn_card(bot, query, view, ticket_actions(complaint.id, language, complaint.status))
     if not await notify_status(bot, customer, complaint, None):
         await bot.send_message(admin_id, escape(t(language, "admin_customer_unreachable", ticket=number)))
+
+
+async def _turn_card(bot: Bot, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Show the ticket as it now is, with the buttons legal now, on the card that was pressed."""
+    message = query.message
+    if message is None:
+        return
+    try:
+        await bot.edit_message_text(
+            text[:4096], chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
+        )
+    except TelegramBadRequest:  # too old or deleted: the admin gets the card anew
+        await bot.send_message(message.chat.id, text[:4096], reply_markup=markup)
 
 
 async def _admin_picker(uow: UnitOfWork, settings: Settings, complaint_id: int) -> InlineKeyboardMarkup:

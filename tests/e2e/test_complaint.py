@@ -92,8 +92,15 @@ async def test_complaint_from_chat_to_resolution(
     assert f"🤖 分类依据：{'、'.join(guess.evidence)}" in view
     assert f"次要原因：{ZH_CATEGORY[guess.runner_up]}" in view and f"模型 {shipped_model().version}" in view
 
-    await admin.press("✅ 受理")
+    card = ticket_card(admin)
+    # A new ticket offers only what is legal for it: no reopening, one way to take it up.
+    assert [b.text for b in card.buttons][:3] == ["✅ 受理", "✔️ 标记已解决", "🗄 关闭"]
+    await admin.press("✅ 受理", message=card)
     await customer.wait_for(lambda: "有新进展：处理中" in customer.last_text, what="in progress")
+    # The same card turns in place: the new status, and no second 受理 to press.
+    await admin.wait_for(lambda: "· 处理中" in ticket_card(admin).shown_text, what="the card turned")
+    assert ticket_card(admin).message_id == card.message_id
+    assert "✅ 受理" not in [b.text for b in ticket_card(admin).buttons]
 
     await admin.press("🙋 指派", message=admin.keyboard_message)
     await admin.wait_for(lambda: "指派给" in admin.last_text, what="admin picker")

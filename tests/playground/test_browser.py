@@ -91,6 +91,7 @@ def resolve_as_admin(page: ChatPage, ticket: str) -> None:
     page.press(ADMIN_ID, "✅ 受理")
     toast = page.until(lambda d: d.find_element(By.CSS_SELECTOR, ".toast .toast-text").text, "a toast")
     assert ticket in toast and "处理中" in toast  # the bot's callback answer, shown as Telegram does
+    page.wait_for_text(ADMIN_ID, f"🎫 {ticket} · 处理中")  # the card turned in place
     page.press(ADMIN_ID, "📎 查看附件")
     page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".message.incoming img.photo"), "the attachment")
     page.press(ADMIN_ID, "✔️ 标记已解决")
