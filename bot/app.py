@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import DisabledEventIsolation
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
-from bot.filters import CUSTOMER_COMMANDS
+from bot.filters import ADMIN_COMMANDS, CUSTOMER_COMMANDS
 from bot.handlers import (
     admin_classifier,
     admin_digest,
@@ -93,9 +95,15 @@ def build_dispatcher(
     return dispatcher
 
 
-async def set_commands(bot: Bot) -> None:
-    """Publish the command list in each language's menu."""
-    names = CUSTOMER_COMMANDS
+async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
+    """Publish the command list in each language's menu; admins' own chats also list admin commands."""
     for language in LANGUAGES:
-        commands = [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]
-        await bot.set_my_commands(commands, language_code=None if language == "zh" else language)
+        code = None if language == "zh" else language
+        customer = [BotCommand(command=c, description=t(language, f"cmd_{c}")) for c in CUSTOMER_COMMANDS]
+        await bot.set_my_commands(customer, language_code=code)
+        admin = [BotCommand(command=c, description=t(language, f"cmd_{c}")) for c in ADMIN_COMMANDS]
+        for admin_id in sorted(admin_ids):
+            # Per chat: customers never see admin commands in their menu.
+            await bot.set_my_commands(
+                [*customer, *admin], scope=BotCommandScopeChat(chat_id=admin_id), language_code=code
+            )

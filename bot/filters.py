@@ -58,6 +58,20 @@ CUSTOMER_COMMANDS = (
 )
 
 
+# What admins find in their own menu and /help, beside the customers' commands.
+ADMIN_COMMANDS = (
+    "tickets",
+    "ticket",
+    "digest",
+    "subscribe",
+    "export",
+    "campaign",
+    "campaigns",
+    "kpis",
+    "classifier",
+)
+
+
 async def not_a_command(message: Message) -> bool:
     """Matches anything but one of the customer commands ("/mydata" inside a complaint is a command,
     not more of the complaint; an unknown "/word" stays text)."""

@@ -137,7 +137,7 @@ async def run_polling(settings: Settings) -> None:
     from bot.webhook import add_health_routes
 
     async with runtime(settings) as rt:
-        await set_commands(rt.bot)
+        await set_commands(rt.bot, settings.admin_ids)
         # start_polling never removes a webhook, and Telegram refuses getUpdates while one is set.
         await rt.bot.delete_webhook(drop_pending_updates=False)
         me = await rt.bot.get_me()
@@ -188,7 +188,7 @@ async def run_webhook(settings: Settings) -> None:
     async with runtime(settings) as rt:
         app = build_web_app(settings, rt.dispatcher, rt.bot, rt.engine, rt.metrics)
         add_api_routes(app, rt.engine, settings, rt.bot, rt.campaigns.wake if rt.campaigns else None)
-        await set_commands(rt.bot)
+        await set_commands(rt.bot, settings.admin_ids)
         await set_webhook_once(rt.bot, rt.engine, settings)
         runner = await _serve(app, settings)
         stop = asyncio.Event()

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import render
 from bot.callbacks import LanguageCb, MenuCb
+from bot.config import Settings
 from bot.handlers.survey import offer_or_start
 from bot.surveys import active_survey
 from dialogs.i18n import language_of, parse_language, t
@@ -51,10 +52,13 @@ async def start(
         )
 
 
-async def help_command(message: Message, respondent: Respondent) -> None:
-    """/help: what the bot can do."""
+async def help_command(message: Message, respondent: Respondent, settings: Settings) -> None:
+    """/help: what the bot can do (and, for admins, the admin commands too)."""
     language = language_of(respondent.language)
-    await message.answer(t(language, "help"), reply_markup=render.main_menu(language))
+    text = t(language, "help")
+    if message.from_user is not None and settings.is_admin(message.from_user.id):
+        text += "\n\n" + t(language, "help_admin")
+    await message.answer(text, reply_markup=render.main_menu(language))
 
 
 async def language_command(message: Message) -> None:
