@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.periods import PeriodBounds
 from analysis.report import DimensionRow, Report
+from analysis.report_format import signed
 
 Lang = Literal["zh", "en"]
 MESSAGE_LIMIT: Final = 4096
@@ -68,7 +69,7 @@ def _fmt(value: float | None, digits: int = 1, suffix: str = "") -> str:
 
 
 def _signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}"
+    return "—" if value is None else signed(value, 1)
 
 
 def _percent(value: float | None) -> str:

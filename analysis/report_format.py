@@ -98,12 +98,18 @@ def format_value(value: Any, fmt: Fmt) -> str:
         "f1": lambda v: f"{v:.1f}",
         "f2": lambda v: f"{v:.2f}",
         "f3": lambda v: f"{v:.3f}",
-        "signed0": lambda v: f"{v:+.0f}",
-        "signed1": lambda v: f"{v:+.1f}",
-        "signed2": lambda v: f"{v:+.2f}",
+        "signed0": lambda v: signed(v, 0),
+        "signed1": lambda v: signed(v, 1),
+        "signed2": lambda v: signed(v, 2),
         "pct": lambda v: f"{v * 100:.1f}%",
     }
     return formats[fmt](number)
+
+
+def signed(value: float, decimals: int) -> str:
+    """A change with its sign ("+1.2", "-0.3"); one that rounds to zero is "0.0", never "-0.0" or "+0.0"."""
+    text = f"{value:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def cells(table: Table) -> list[list[str]]:

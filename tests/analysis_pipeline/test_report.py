@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from analysis.frames import empty_frame
 from analysis.index import composite_index, to_index_scale
 from analysis.report import Report, ReportSettings, build_report, is_personal, report_window
+from analysis.report_format import signed
 from analysis.scores import dimension_scores
 from analysis.weights import ahp, load_ahp_matrix
 from tests.analysis import factories as f
@@ -209,3 +210,18 @@ def test_report_window_spans_the_trend_periods() -> None:
         pd.Timestamp("2025-01-31T16:00:00Z"),
         pd.Timestamp("2025-03-31T16:00:00Z"),
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (-0.04, 1, "0.0"),
+        (0.04, 1, "0.0"),
+        (0.06, 1, "+0.1"),
+        (-0.06, 1, "-0.1"),
+        (-0.4, 0, "0"),
+        (2.5, 2, "+2.50"),
+    ],
+)
+def test_a_change_that_rounds_to_zero_has_no_sign(value: float, decimals: int, shown: str) -> None:
+    assert signed(value, decimals) == shown
