@@ -36,6 +36,10 @@ _NAME_SHAPE: Final = re.compile(f"^[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}$")
 _NAME_TAGS: Final = ("nr", "nrfg", "nrt")
 
 
+# Most severe first, as people read them (not alphabetically: high, low, medium).
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
 def complaint_tables(
     data: ReportData, now: pd.Timestamp, cfg: ReportSettings, notes: dict[str, list[str]]
 ) -> dict[str, pd.DataFrame]:
@@ -51,7 +55,9 @@ def complaint_tables(
     total["change"] = total["complaints"] - total["previous"]
     by_category = complaint_rates(cur, n_responses, n_customers, by=("category",))
     by_dimension = complaint_rates(cur, n_responses, n_customers, by=("dimension",))
-    by_severity = timeliness(cur, cfg.sla_hours, now, by=("severity",))
+    by_severity = timeliness(cur, cfg.sla_hours, now, by=("severity",)).sort_values(
+        "severity", key=lambda s: s.map(SEVERITY_ORDER), kind="stable", ignore_index=True
+    )
     overall = timeliness(cur, cfg.sla_hours, now, by=()).assign(severity="all")
     handling = pd.concat([by_severity, overall], ignore_index=True)
     overdue = overdue_tickets(data.complaints, cfg.sla_hours, now)

@@ -29,6 +29,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "baseline_history": ("前 {n} 期平均", "mean of the previous {n} periods"),
     "baseline_none": ("无（历史数据不足）", "none (not enough history)"),
     "no_data": ("本期无数据。", "No data for this period."),
+    "no_answer_yet": ("（一题未答）", "(before the first answer)"),
     "insufficient": ("数据不足或无法估计", "not enough data"),
     # sections
     "s_overview": ("概览", "Overview"),

@@ -26,6 +26,7 @@ from analysis.report_format import (
 )
 from analysis.report_labels import TEXT, category_label, dimension_label, present, severity_label, t
 from analysis.report_settings import WEIGHT_METHODS
+from analysis.scores import NO_ANSWER
 
 if TYPE_CHECKING:
     from analysis.report_model import Report
@@ -185,9 +186,12 @@ def _responses_section(report: Report, lang: str) -> Section:
         ("completion_rate", "completion_rate", "pct"), ("active_customers", "active_customers", "int"),
     ]  # fmt: skip
     counts = frame_table("responses", _which(report.responses, lang), columns, lang)
+    stopped_at = report.dropoff["question_key"].map(
+        lambda key: t("no_answer_yet", lang) if key == NO_ANSWER else key
+    )
     drop = frame_table(
         "dropoff",
-        report.dropoff,
+        report.dropoff.assign(question_key=stopped_at),
         [("question_key", "question", "text"), ("abandoned", "abandoned", "int"), ("share", "share", "pct")],
         lang,
     )

@@ -225,3 +225,14 @@ def test_report_window_spans_the_trend_periods() -> None:
 )
 def test_a_change_that_rounds_to_zero_has_no_sign(value: float, decimals: int, shown: str) -> None:
     assert signed(value, decimals) == shown
+
+
+def test_severities_read_most_severe_first_and_dropoff_speaks_the_report_language(report: Report) -> None:
+    document = json.loads(report.to_json())
+    timeliness = next(s for s in document["sections"] if s["key"] == "timeliness")
+    severities = [row["severity"] for row in timeliness["tables"][0]["rows"]]
+    present = [s for s in ("高", "中", "低") if s in severities]
+    assert [s for s in severities if s in present] == present, severities
+    responses = f.responses([(1, "completed"), (2, "completed"), (6, "abandoned")])  # 6 answered nothing
+    quitter = build_report(_answers(), responses, _complaints(), NOW, "week", ReportSettings(charts=False))
+    assert "(none)" not in quitter.to_text() and "（一题未答）" in quitter.to_text()
