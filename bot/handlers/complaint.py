@@ -108,13 +108,32 @@ async def complaint_button(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await _keep_the_choice(query.message, _pressed_label(query), language)
     event: ComplaintInput = Press(callback_data.s, callback_data.v)
     if callback_data.v == "done":
         event = Done()
     elif callback_data.v == "cancel":
         event = Cancel()
     await _advance(bot, query.from_user.id, uow, respondent, dialog, complaint_flow, settings, metrics, event)
+
+
+def _pressed_label(query: CallbackQuery) -> str | None:
+    """The text of the button that was pressed, from the message it was on."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+async def _keep_the_choice(message: Message, label: str | None, language: Language) -> None:
+    """The step's buttons go, and the step keeps a line saying what was chosen."""
+    if label is None:
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    chosen = escape(t(language, "complaint_chosen", choice=label))
+    await message.edit_text(f"{message.html_text}\n\n<i>{chosen}</i>", reply_markup=None)
 
 
 async def _advance(

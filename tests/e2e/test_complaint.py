@@ -52,6 +52,9 @@ async def file_complaint(customer: Customer) -> str:
     two = [offered[guess.category], offered[guess.runner_up]]
     assert customer.buttons[:3] == [*two, "🔽 都不是，看其他原因"]
     await press_and_wait(customer, "🏢 资源配置（人手、设施、网点）", "影响的是服务的")
+    # The answered step keeps a line saying what was chosen.
+    asked = next(m for m in customer.messages if "这件事主要是哪方面的问题" in m.shown_text)
+    assert "✓ 已选：🏢 资源配置（人手、设施、网点）" in asked.shown_text and not asked.buttons
     await press_and_wait(customer, "👍 对，就是这个", "影响有多大")
     await press_and_wait(customer, "严重：造成了损失或危险", "需要我们的工作人员联系您吗")
     await press_and_wait(customer, "📞 需要联系我", "请发送您的手机号码")
