@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api import schemas
+from bot.api.errors import PREFIX, ApiError, api_errors
 from bot.api.keys import matching
 from bot.api.links import start_parameter
 from bot.api.openapi import openapi_document
@@ -36,28 +37,11 @@ from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
-PREFIX = "/api/v1"
 # Post-service invitations remind once, a day later, unless the operator loads a post_service campaign.
 POST_SERVICE_REMINDERS = ReminderPolicy(after_hours=24, max=1)
 Model = TypeVar("Model", bound=BaseModel)
 Work = Callable[[UnitOfWork], Awaitable[tuple[int, dict[str, Any]]]]
 Handler = Callable[[web.Request, str], Awaitable[web.Response]]
-
-
-class ApiError(Exception):
-    """A request the API refuses: HTTP status, a stable error code, a sentence and the details."""
-
-    def __init__(
-        self, status: int, code: str, message: str, details: list[schemas.ErrorDetail] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
-
-    def response(self) -> web.Response:
-        """The JSON answer."""
-        body = schemas.ErrorBody(error=self.code, message=self.message, details=self.details)
-        headers = {"WWW-Authenticate": 'Bearer realm="tingjian"'} if self.status == 401 else None
-        return web.json_response(body.model_dump(mode="json"), status=self.status, headers=headers)
 
 
 @dataclass
@@ -302,6 +286,7 @@ def add_api_routes(
     async def openapi(_: web.Request) -> web.Response:
         return web.json_response(document)
 
+    app.middlewares.append(api_errors)
     app.router.add_get(f"{PREFIX}/openapi.json", openapi)
     app.router.add_post(f"{PREFIX}/invitations", api.guarded(api.post_invitation))
     app.router.add_post(f"{PREFIX}/kpis", api.guarded(api.post_kpis))

@@ -179,7 +179,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer: a stable code, a sentence, and the problems found."""
+    """Every error (4xx, and 500 for a failure on the server): a stable code, a sentence, the problems."""
 
     error: str
     message: str
