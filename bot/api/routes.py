@@ -83,8 +83,12 @@ class Api:
         raw = await request.read()
         try:
             return json.loads(raw), raw
+        except RecursionError:
+            raise ApiError(400, "malformed_json", "the body is nested too deeply") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+        except ValueError:  # Python parses no integer of more than 4300 digits
+            raise ApiError(400, "malformed_json", "a number in the body has too many digits") from None
 
     async def _body(self, request: web.Request, model: type[Model]) -> tuple[Model, bytes]:
         """The JSON body validated as `model` (422 with every problem when it does not fit)."""

@@ -13,6 +13,9 @@ from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
 from dialogs.kpis import KPI_KEY
 
 MAX_BATCH = 1000
+# The largest ids PostgreSQL's integer and bigint columns hold (responses/complaints ids; Telegram ids).
+MAX_INT4 = 2**31 - 1
+MAX_INT8 = 2**63 - 1
 Text64 = Field(default=None, min_length=1, max_length=64)
 
 
@@ -23,7 +26,7 @@ class _Strict(BaseModel):
 class CustomerRef(_Strict):
     """Who: the customer's Telegram user id, or the operator's id linked through a deep link."""
 
-    telegram_id: int | None = Field(default=None, gt=0)
+    telegram_id: int | None = Field(default=None, gt=0, le=MAX_INT8)
     external_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
 
     @model_validator(mode="after")
@@ -142,7 +145,9 @@ class ExportQuery(_Strict):
     since: datetime | date | None = None
     until: datetime | date | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    cursor: int | None = Field(default=None, ge=0, description="next_cursor of the previous page")
+    cursor: int | None = Field(
+        default=None, ge=0, le=MAX_INT4, description="next_cursor of the previous page"
+    )
 
 
 class ResponsesQuery(ExportQuery):

@@ -14,7 +14,7 @@ from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine
-from tests.distribution.test_api import GOOD, api
+from tests.distribution.test_api import GOOD, WRITES, api, count, customer
 
 ERROR_KEYS = {"error", "message", "details"}
 
@@ -58,3 +58,45 @@ async def test_aiohttp_refusals_are_json_too(db: AsyncEngine) -> None:
         wrong_method = await client.delete("/api/v1/kpis", headers=GOOD)
         assert (await error_of(wrong_method, 405))["error"] == "method_not_allowed"
         assert wrong_method.headers["Allow"] == "POST"
+
+
+async def post_raw(
+    client: Any, path: str, raw: bytes, headers: dict[str, str] | None = None
+) -> ClientResponse:
+    """POST bytes as application/json."""
+    sent = {**GOOD, "Content-Type": "application/json", **(headers or {})}
+    answer: ClientResponse = await client.post(f"/api/v1/{path}", data=raw, headers=sent)
+    return answer
+
+
+async def test_numbers_beyond_the_database_columns_and_unparseable_json_are_4xx(db: AsyncEngine) -> None:
+    await customer(db, 5301)
+    async with api(db) as client:
+        for export in ("responses", "complaints"):
+            past_int4 = await client.get(f"/api/v1/{export}?cursor={2**31}", headers=GOOD)
+            assert (await error_of(past_int4, 422))["details"][0]["location"] == "cursor"
+            last = await client.get(f"/api/v1/{export}?cursor={2**31 - 1}", headers=GOOD)
+            assert last.status == 200
+        past_int8 = await client.post(
+            "/api/v1/invitations", json={"customer": {"telegram_id": 2**63}}, headers=GOOD
+        )
+        assert (await error_of(past_int8, 422))["details"][0]["location"] == "customer.telegram_id"
+        tagged = await client.post(
+            "/api/v1/customers", json={"customers": [{"telegram_id": 2**63, "tags": ["vip"]}]}, headers=GOOD
+        )
+        assert (await error_of(tagged, 422))["details"][0]["location"] == "customers.0.telegram_id"
+        unknown = await client.post(
+            "/api/v1/invitations", json={"customer": {"telegram_id": 2**63 - 1}}, headers=GOOD
+        )
+        assert (await error_of(unknown, 404))["error"] == "unknown_customer"
+
+        deep = await post_raw(client, "kpis", b"[" * 1000 + b"]" * 1000)
+        assert "nested too deeply" in (await error_of(deep, 400))["message"]
+        huge = b'{"kpi": "uptime", "measured_at": "2026-03-02T10:00:00Z", "value": ' + b"9" * 5001 + b"}"
+        assert "too many digits" in (await error_of(await post_raw(client, "kpis", huge), 400))["message"]
+        invited = await post_raw(
+            client, "invitations", b'{"customer": {"telegram_id": ' + b"1" * 5001 + b"}}"
+        )
+        assert (await error_of(invited, 400))["error"] == "malformed_json"
+    for model in WRITES:
+        assert await count(db, model) == 0, model
