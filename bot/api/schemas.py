@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bot.api.links import EXTERNAL_ID
 from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
@@ -16,7 +24,29 @@ MAX_BATCH = 1000
 # The largest ids PostgreSQL's integer and bigint columns hold (responses/complaints ids; Telegram ids).
 MAX_INT4 = 2**31 - 1
 MAX_INT8 = 2**63 - 1
+# Times a day inside the calendar's ends: a time in year 1 or 9999 may not convert between zones.
+EARLIEST, LATEST = date(1, 1, 2), date(9999, 12, 30)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+TIME_TEXT = f"ISO 8601 text between {EARLIEST} and {LATEST}"
 Text64 = Field(default=None, min_length=1, max_length=64)
+
+
+def _iso_text(value: Any) -> Any:
+    """Times come as ISO 8601 text: pydantic would take a number (or numeric text) as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
+        return value
+    raise ValueError("give times as ISO 8601 text, e.g. 2026-03-02T10:00:00+08:00 or 2026-03-02")
+
+
+def _in_calendar(value: datetime | date) -> datetime | date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"times must lie between {EARLIEST} and {LATEST}")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
+MomentOrDay = Annotated[datetime | date, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
 
 
 class _Strict(BaseModel):
@@ -42,7 +72,7 @@ class ServiceContext(_Strict):
     branch: str | None = Text64
     staff_id: str | None = Text64
     service_type: str | None = Text64
-    service_at: datetime | None = None
+    service_at: Moment | None = Field(default=None, description=TIME_TEXT)
 
 
 class InvitationRequest(_Strict):
@@ -55,7 +85,9 @@ class InvitationRequest(_Strict):
         description="a campaign with audience kind 'api'; default post_service",
     )
     context: ServiceContext | None = None
-    send_at: datetime | None = Field(default=None, description="not before this time (default: now)")
+    send_at: Moment | None = Field(
+        default=None, description=f"not before this time (default: now); {TIME_TEXT}"
+    )
 
 
 class InvitationAccepted(BaseModel):
@@ -72,7 +104,7 @@ class KpiReadingIn(_Strict):
 
     kpi: str = Field(pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file")
     value: float = Field(allow_inf_nan=False)
-    measured_at: datetime
+    measured_at: Moment = Field(description=TIME_TEXT)
     branch: str = Field(default="", max_length=64)
     source: str = Field(default="", max_length=64, description="system or sensor id")
 
@@ -142,8 +174,8 @@ class LinkCreated(BaseModel):
 class ExportQuery(_Strict):
     """Filters and paging shared by the exports; dates without a time are days in TIMEZONE."""
 
-    since: datetime | date | None = None
-    until: datetime | date | None = None
+    since: MomentOrDay | None = Field(default=None, description=TIME_TEXT)
+    until: MomentOrDay | None = Field(default=None, description=TIME_TEXT)
     limit: int = Field(default=100, ge=1, le=500)
     cursor: int | None = Field(
         default=None, ge=0, le=MAX_INT4, description="next_cursor of the previous page"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp import ClientResponse
@@ -98,5 +99,32 @@ async def test_numbers_beyond_the_database_columns_and_unparseable_json_are_4xx(
             client, "invitations", b'{"customer": {"telegram_id": ' + b"1" * 5001 + b"}}"
         )
         assert (await error_of(invited, 400))["error"] == "malformed_json"
+    for model in WRITES:
+        assert await count(db, model) == 0, model
+
+
+async def test_times_are_iso_text_inside_the_calendar(db: AsyncEngine) -> None:
+    await customer(db, 5302)
+    ends = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00", "0001-01-01", "9999-12-31"]
+    numbers: list[Any] = [0.5, 1700000000, "0.5", "1700000000"]
+    async with api(db) as client:
+        for value in ends + numbers:
+            for bound in ("since", "until"):
+                answer = await client.get(f"/api/v1/responses?{bound}={quote(str(value))}", headers=GOOD)
+                assert (await error_of(answer, 422))["details"][0]["location"] == bound, value
+            reading = {"kpi": "uptime", "value": 1, "measured_at": value}
+            stored = await client.post("/api/v1/kpis", json=reading, headers=GOOD)
+            assert (await error_of(stored, 422))["details"][0]["location"] == "measured_at", value
+            for body, location in [
+                ({"send_at": value}, "send_at"),
+                ({"context": {"service_at": value}}, "context.service_at"),
+            ]:
+                invited = await client.post(
+                    "/api/v1/invitations", json={"customer": {"telegram_id": 5302}, **body}, headers=GOOD
+                )
+                assert (await error_of(invited, 422))["details"][0]["location"] == location, value
+        for inside in ("0001-01-02", "9999-12-30T23:59:59-14:00", "2026-03-02T10:00:00+08:00"):
+            answer = await client.get(f"/api/v1/complaints?since={quote(inside)}", headers=GOOD)
+            assert answer.status == 200, inside
     for model in WRITES:
         assert await count(db, model) == 0, model
