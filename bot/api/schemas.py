@@ -21,6 +21,10 @@ from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
 from dialogs.kpis import KPI_KEY
 
 MAX_BATCH = 1000
+# Labels (branch, staff, service type, source, filters): one line of text, no control characters
+# (PostgreSQL refuses NUL in text and in JSON).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROLS)]
 # The largest ids PostgreSQL's integer and bigint columns hold (responses/complaints ids; Telegram ids).
 MAX_INT4 = 2**31 - 1
 MAX_INT8 = 2**63 - 1
@@ -28,7 +32,6 @@ MAX_INT8 = 2**63 - 1
 EARLIEST, LATEST = date(1, 1, 2), date(9999, 12, 30)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 TIME_TEXT = f"ISO 8601 text between {EARLIEST} and {LATEST}"
-Text64 = Field(default=None, min_length=1, max_length=64)
 
 
 def _iso_text(value: Any) -> Any:
@@ -69,9 +72,9 @@ class CustomerRef(_Strict):
 class ServiceContext(_Strict):
     """The service event a post-service survey is about; stored with the response as report dimensions."""
 
-    branch: str | None = Text64
-    staff_id: str | None = Text64
-    service_type: str | None = Text64
+    branch: Label | None = None
+    staff_id: Label | None = None
+    service_type: Label | None = None
     service_at: Moment | None = Field(default=None, description=TIME_TEXT)
 
 
@@ -105,8 +108,8 @@ class KpiReadingIn(_Strict):
     kpi: str = Field(pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file")
     value: float = Field(allow_inf_nan=False)
     measured_at: Moment = Field(description=TIME_TEXT)
-    branch: str = Field(default="", max_length=64)
-    source: str = Field(default="", max_length=64, description="system or sensor id")
+    branch: str = Field(default="", max_length=64, pattern=NO_CONTROLS)
+    source: str = Field(default="", max_length=64, pattern=NO_CONTROLS, description="system or sensor id")
 
 
 class KpiBatch(_Strict):
@@ -125,8 +128,10 @@ class KpiStored(BaseModel):
 class CustomerAttributes(CustomerRef):
     """Segment tags and time zone of one customer (fields left out stay as they are)."""
 
-    tags: list[str] | None = Field(default=None, max_length=50)
-    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None, max_length=50, description="each 1–40 letters, digits, _ or -"
+    )
+    timezone: str | None = Field(default=None, max_length=64, description="IANA name, e.g. Asia/Shanghai")
 
     @field_validator("tags")
     @classmethod
@@ -185,12 +190,12 @@ class ExportQuery(_Strict):
 class ResponsesQuery(ExportQuery):
     """GET /api/v1/responses filters."""
 
-    survey: str | None = None
-    campaign: str | None = None
+    survey: Label | None = None
+    campaign: str | None = Field(default=None, pattern=NAME_PATTERN)
     status: Literal["started", "completed", "abandoned"] | None = None
-    branch: str | None = None
-    staff_id: str | None = None
-    service_type: str | None = None
+    branch: Label | None = None
+    staff_id: Label | None = None
+    service_type: Label | None = None
 
 
 class ComplaintsQuery(ExportQuery):

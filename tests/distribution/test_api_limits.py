@@ -128,3 +128,38 @@ async def test_times_are_iso_text_inside_the_calendar(db: AsyncEngine) -> None:
             assert answer.status == 200, inside
     for model in WRITES:
         assert await count(db, model) == 0, model
+
+
+async def test_text_fields_refuse_nul_and_control_characters_and_state_their_lengths(db: AsyncEngine) -> None:
+    await customer(db, 5303)
+    reading = {"kpi": "uptime", "value": 1, "measured_at": "2026-03-02T10:00:00Z"}
+    async with api(db) as client:
+        for bad in ("a\x00b", "line\nbreak", "x" * 65):
+            for name in ("survey", "campaign", "branch", "staff_id", "service_type"):
+                answer = await client.get(f"/api/v1/responses?{name}={quote(bad)}", headers=GOOD)
+                assert (await error_of(answer, 422))["details"][0]["location"] == name, (name, bad)
+            for name in ("branch", "staff_id", "service_type"):
+                invited = await client.post(
+                    "/api/v1/invitations",
+                    json={"customer": {"telegram_id": 5303}, "context": {name: bad}},
+                    headers=GOOD,
+                )
+                assert (await error_of(invited, 422))["details"][0]["location"] == f"context.{name}"
+            for name in ("branch", "source"):
+                stored = await client.post("/api/v1/kpis", json={**reading, name: bad}, headers=GOOD)
+                assert (await error_of(stored, 422))["details"][0]["location"] == name, (name, bad)
+            tagged = await client.post(
+                "/api/v1/customers", json={"customers": [{"telegram_id": 5303, "tags": [bad]}]}, headers=GOOD
+            )
+            assert (await error_of(tagged, 422))["details"][0]["location"].startswith("customers.0.tags")
+        for zone_name in ("America", "a" * 300, "Asia/Shang\x00hai"):
+            zoned = await client.post(
+                "/api/v1/customers",
+                json={"customers": [{"telegram_id": 5303, "timezone": zone_name}]},
+                headers=GOOD,
+            )
+            assert (await error_of(zoned, 422))["details"][0]["location"] == "customers.0.timezone"
+        fine = await client.get(f"/api/v1/responses?branch={quote('人民路 营业厅')}", headers=GOOD)
+        assert fine.status == 200
+    for model in WRITES:
+        assert await count(db, model) == 0, model
