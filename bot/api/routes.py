@@ -30,7 +30,6 @@ from bot.config import Settings
 from dialogs.campaign import API_CAMPAIGN, CampaignSpec, ReminderPolicy, api_campaign, zone
 from dialogs.kpis import load_kpis
 from storage.api_exports import ExportFilter, ExportRepository
-from storage.customer_links import CustomerLinkRepository
 from storage.database import session_factory
 from storage.kpis import NewReading
 from storage.models import Respondent
@@ -223,23 +222,24 @@ class Api:
 
     async def post_link(self, request: web.Request, client: str) -> web.Response:
         """POST /customer-links: the deep link for an operator's customer id."""
-        body, _ = await self._body(request, schemas.LinkRequest)
+        body, raw = await self._body(request, schemas.LinkRequest)
         if self.bot is None or self.settings.bot_token is None:
             raise ApiError(503, "bot_unavailable", "links need the running bot")
+        me = await self.bot.me()  # before the transaction: no Telegram call while it holds the key
         valid_for = timedelta(days=self.settings.customer_link_days)
-        async with session_factory(self.engine)() as session:
-            link = await CustomerLinkRepository(session).issue(body.external_id, valid_for)
-            await session.commit()
-        parameter = start_parameter(link.token)
-        me = await self.bot.me()
-        url = f"https://t.me/{me.username}?start={parameter}"
-        created = schemas.LinkCreated(
-            external_id=body.external_id,
-            start_parameter=parameter,
-            url=url,
-            expires_at=link.expires_at.isoformat(),
-        )
-        return web.json_response(created.model_dump(), status=201)
+
+        async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
+            link = await uow.customer_links.issue(body.external_id, valid_for)
+            parameter = start_parameter(link.token)
+            created = schemas.LinkCreated(
+                external_id=body.external_id,
+                start_parameter=parameter,
+                url=f"https://t.me/{me.username}?start={parameter}",
+                expires_at=link.expires_at.isoformat(),
+            )
+            return 201, created.model_dump()
+
+        return await self._idempotent(request, client, raw, work)
 
     async def get_responses(self, request: web.Request, client: str) -> web.Response:
         """GET /responses: responses with answers, paged."""

@@ -14,7 +14,9 @@ import pytest
 from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.emulator.emulator import BotAPIEmulator
 from storage.database import create_engine
+from storage.models import CustomerLink
 from tests.distribution.test_api import GOOD, WRITES, api, count, customer
 
 ERROR_KEYS = {"error", "message", "details"}
@@ -163,3 +165,28 @@ async def test_text_fields_refuse_nul_and_control_characters_and_state_their_len
         assert fine.status == 200
     for model in WRITES:
         assert await count(db, model) == 0, model
+
+
+async def test_customer_links_check_and_honour_the_idempotency_key(
+    db: AsyncEngine, emulator: BotAPIEmulator
+) -> None:
+    bot = emulator.make_bot()
+    try:
+        async with api(db, bot) as client:
+            body = {"external_id": "C-77"}
+            too_long = await client.post(
+                "/api/v1/customer-links", json=body, headers={**GOOD, "Idempotency-Key": "k" * 201}
+            )
+            assert (await error_of(too_long, 400))["error"] == "bad_idempotency_key"
+            assert await count(db, CustomerLink) == 0
+            keyed = {**GOOD, "Idempotency-Key": "crm-link-C-77"}
+            first = await client.post("/api/v1/customer-links", json=body, headers=keyed)
+            again = await client.post("/api/v1/customer-links", json=body, headers=keyed)
+            assert first.status == again.status == 201
+            assert await again.json() == await first.json()
+            assert again.headers["Idempotent-Replayed"] == "true"
+            assert await count(db, CustomerLink) == 1
+            fresh = await client.post("/api/v1/customer-links", json=body, headers=GOOD)
+            assert (await fresh.json())["start_parameter"] != (await first.json())["start_parameter"]
+    finally:
+        await bot.session.close()
