@@ -285,7 +285,7 @@ def add_api_routes(
 ) -> None:
     """Mount the API under /api/v1 (and its OpenAPI document at /api/v1/openapi.json)."""
     api = Api(engine, settings, bot, on_invitation)
-    document = openapi_document()
+    document = openapi_document(tuple(sorted(load_kpis(settings.kpi_file))))
 
     async def openapi(_: web.Request) -> web.Response:
         return web.json_response(document)

@@ -59,8 +59,17 @@ class _Strict(BaseModel):
 class CustomerRef(_Strict):
     """Who: the customer's Telegram user id, or the operator's id linked through a deep link."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # exactly one of the two, as _exactly_one checks
+                {"required": ["telegram_id"], "properties": {"telegram_id": {"type": "integer"}}},
+                {"required": ["external_id"], "properties": {"external_id": {"type": "string"}}},
+            ]
+        }
+    )
+
     telegram_id: int | None = Field(default=None, gt=0, le=MAX_INT8)
-    external_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
+    external_id: str | None = Field(default=None, max_length=40, pattern=EXTERNAL_ID)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> CustomerRef:
@@ -84,6 +93,7 @@ class InvitationRequest(_Strict):
     customer: CustomerRef
     campaign: str | None = Field(
         default=None,
+        max_length=60,
         pattern=NAME_PATTERN,
         description="a campaign with audience kind 'api'; default post_service",
     )
@@ -105,7 +115,9 @@ class InvitationAccepted(BaseModel):
 class KpiReadingIn(_Strict):
     """One reading; naive times are in the operator's TIMEZONE."""
 
-    kpi: str = Field(pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file")
+    kpi: str = Field(
+        max_length=60, pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file"
+    )
     value: float = Field(allow_inf_nan=False)
     measured_at: Moment = Field(description=TIME_TEXT)
     branch: str = Field(default="", max_length=64, pattern=NO_CONTROLS)
@@ -164,7 +176,7 @@ class CustomersUpdated(BaseModel):
 class LinkRequest(_Strict):
     """Make a deep link that links whoever opens it to the operator's customer id."""
 
-    external_id: str = Field(pattern=EXTERNAL_ID)
+    external_id: str = Field(max_length=40, pattern=EXTERNAL_ID)
 
 
 class LinkCreated(BaseModel):
@@ -191,7 +203,7 @@ class ResponsesQuery(ExportQuery):
     """GET /api/v1/responses filters."""
 
     survey: Label | None = None
-    campaign: str | None = Field(default=None, pattern=NAME_PATTERN)
+    campaign: str | None = Field(default=None, max_length=60, pattern=NAME_PATTERN)
     status: Literal["started", "completed", "abandoned"] | None = None
     branch: Label | None = None
     staff_id: Label | None = None

@@ -7,6 +7,7 @@ JSON, oversized bodies) and answered 500 or text/plain before.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,9 @@ import pytest
 from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.api.schemas import NO_CONTROLS
 from bot.emulator.emulator import BotAPIEmulator
+from dialogs.kpis import load_kpis
 from storage.database import create_engine
 from storage.models import CustomerLink
 from tests.distribution.test_api import GOOD, WRITES, api, count, customer
@@ -190,3 +193,52 @@ async def test_customer_links_check_and_honour_the_idempotency_key(
             assert (await fresh.json())["start_parameter"] != (await first.json())["start_parameter"]
     finally:
         await bot.session.close()
+
+
+async def test_the_openapi_document_states_the_limits(db: AsyncEngine, tmp_path: Path) -> None:
+    kpi_file = tmp_path / "kpis.yaml"
+    kpi_file.write_text(
+        "door_temperature:\n  name: {zh: 门温, en: Door temperature}\n  unit: °C\n  target: 4\n"
+        "  better: lower\n  dimension: responsiveness\n",
+        encoding="utf-8",
+    )
+    async with api(db) as client:
+        document = await (await client.get("/api/v1/openapi.json")).json()
+    async with api(db, kpi_file=kpi_file) as client:
+        own_kpis = await (await client.get("/api/v1/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+
+    one_of = schemas["CustomerRef"]["oneOf"]
+    assert [choice["required"] for choice in one_of] == [["telegram_id"], ["external_id"]]
+    assert "oneOf" in schemas["CustomerAttributes"]
+    assert schemas["KpiReadingIn"]["properties"]["kpi"]["enum"] == sorted(load_kpis())
+    assert own_kpis["components"]["schemas"]["KpiReadingIn"]["properties"]["kpi"]["enum"] == [
+        "door_temperature"
+    ]
+    telegram_id = schemas["CustomerRef"]["properties"]["telegram_id"]["anyOf"][0]
+    assert telegram_id["maximum"] == 2**63 - 1 and telegram_id["exclusiveMinimum"] == 0
+
+    for path in ("/responses", "/complaints"):
+        parameters = {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"]}
+        assert parameters["cursor"]["maximum"] == 2**31 - 1 and parameters["limit"]["maximum"] == 500
+        for name, schema in parameters.items():
+            assert {"type": "null"} not in schema.get("anyOf", []), name  # a query string has no null
+            if schema.get("type") == "string" and "enum" not in schema:
+                assert schema["maxLength"] <= 64, name
+    context = schemas["ServiceContext"]["properties"]
+    for name in ("branch", "staff_id", "service_type"):
+        assert context[name]["anyOf"][0]["maxLength"] == 64
+        assert context[name]["anyOf"][0]["pattern"] == NO_CONTROLS
+    key = document["components"]["parameters"]["IdempotencyKey"]["schema"]
+    assert (key["minLength"], key["maxLength"]) == (1, 200)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            assert "500" in answers, (path, method)
+            if method == "post":
+                assert {"400", "413", "415", "422"} <= set(answers), path
+            for status, answer in answers.items():
+                if status.startswith(("4", "5")):
+                    assert answer["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/ErrorBody"
+                    }
