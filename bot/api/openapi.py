@@ -170,9 +170,14 @@ def openapi_document(kpis: tuple[str, ...]) -> dict[str, Any]:
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "description": "1–200 printable characters; a retry with the same key and body gets "
-                    "the first answer back",
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 200,
+                        "pattern": schemas.IDEMPOTENCY_KEY,
+                    },
+                    "description": "1–200 printable ASCII characters; a retry with the same key and body "
+                    "gets the first answer back",
                 }
             },
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -97,8 +98,10 @@ class Api:
     async def _idempotent(self, request: web.Request, client: str, raw: bytes, work: Work) -> web.Response:
         """Run `work` in one transaction, stored under the request's Idempotency-Key if it has one."""
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
-            raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–200 printable characters")
+        if key is not None and not re.fullmatch(schemas.IDEMPOTENCY_KEY, key):
+            raise ApiError(
+                400, "bad_idempotency_key", "Idempotency-Key must be 1–200 printable ASCII characters"
+            )
         fingerprint = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\n" + raw
         ).hexdigest()

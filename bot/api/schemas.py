@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +22,9 @@ from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
 from dialogs.kpis import KPI_KEY
 
 MAX_BATCH = 1000
+# What an HTTP header carries portably: printable ASCII and spaces.
+IDEMPOTENCY_KEY = r"^[\x20-\x7e]{1,200}$"
+TIME_ZONES = sorted(available_timezones())  # the IANA names this machine's zoneinfo knows
 # Labels (branch, staff, service type, source, filters): one line of text, no control characters
 # (PostgreSQL refuses NUL in text and in JSON).
 NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
@@ -137,13 +141,18 @@ class KpiStored(BaseModel):
     updated: int
 
 
+# Stated in the document; checked with readable messages by CustomerAttributes' validators.
+Tag = Annotated[str, Field(min_length=1, max_length=40, json_schema_extra={"pattern": TAG_PATTERN})]
+TimeZone = Annotated[str, Field(max_length=64, json_schema_extra={"enum": TIME_ZONES})]
+
+
 class CustomerAttributes(CustomerRef):
     """Segment tags and time zone of one customer (fields left out stay as they are)."""
 
-    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+    tags: list[Tag] | None = Field(
         default=None, max_length=50, description="each 1–40 letters, digits, _ or -"
     )
-    timezone: str | None = Field(default=None, max_length=64, description="IANA name, e.g. Asia/Shanghai")
+    timezone: TimeZone | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
 
     @field_validator("tags")
     @classmethod

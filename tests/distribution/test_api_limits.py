@@ -15,8 +15,9 @@ import pytest
 from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.api.schemas import NO_CONTROLS
+from bot.api.schemas import IDEMPOTENCY_KEY, NO_CONTROLS
 from bot.emulator.emulator import BotAPIEmulator
+from dialogs.campaign import TAG_PATTERN
 from dialogs.kpis import load_kpis
 from storage.database import create_engine
 from storage.models import CustomerLink
@@ -181,6 +182,11 @@ async def test_customer_links_check_and_honour_the_idempotency_key(
                 "/api/v1/customer-links", json=body, headers={**GOOD, "Idempotency-Key": "k" * 201}
             )
             assert (await error_of(too_long, 400))["error"] == "bad_idempotency_key"
+            for bad_key in ("tab\tinside", "ключ-1"):
+                refused = await client.post(
+                    "/api/v1/customer-links", json=body, headers={**GOOD, "Idempotency-Key": bad_key}
+                )
+                assert (await error_of(refused, 400))["error"] == "bad_idempotency_key", bad_key
             assert await count(db, CustomerLink) == 0
             keyed = {**GOOD, "Idempotency-Key": "crm-link-C-77"}
             first = await client.post("/api/v1/customer-links", json=body, headers=keyed)
@@ -215,6 +221,9 @@ async def test_the_openapi_document_states_the_limits(db: AsyncEngine, tmp_path:
     assert own_kpis["components"]["schemas"]["KpiReadingIn"]["properties"]["kpi"]["enum"] == [
         "door_temperature"
     ]
+    attributes = schemas["CustomerAttributes"]["properties"]
+    assert "Asia/Shanghai" in attributes["timezone"]["anyOf"][0]["enum"]
+    assert attributes["tags"]["anyOf"][0]["items"]["pattern"] == TAG_PATTERN
     telegram_id = schemas["CustomerRef"]["properties"]["telegram_id"]["anyOf"][0]
     assert telegram_id["maximum"] == 2**63 - 1 and telegram_id["exclusiveMinimum"] == 0
 
@@ -230,7 +239,7 @@ async def test_the_openapi_document_states_the_limits(db: AsyncEngine, tmp_path:
         assert context[name]["anyOf"][0]["maxLength"] == 64
         assert context[name]["anyOf"][0]["pattern"] == NO_CONTROLS
     key = document["components"]["parameters"]["IdempotencyKey"]["schema"]
-    assert (key["minLength"], key["maxLength"]) == (1, 200)
+    assert (key["minLength"], key["maxLength"]) == (1, 200) and key["pattern"] == IDEMPOTENCY_KEY
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             answers = operation["responses"]
