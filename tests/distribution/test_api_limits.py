@@ -6,6 +6,8 @@ JSON, oversized bodies) and answered 500 or text/plain before.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -251,3 +253,34 @@ async def test_the_openapi_document_states_the_limits(db: AsyncEngine, tmp_path:
                     assert answer["content"]["application/json"]["schema"] == {
                         "$ref": "#/components/schemas/ErrorBody"
                     }
+
+
+async def raw_request(port: int, head: bytes) -> tuple[int, bytes]:
+    """Send bytes as they are (no client library would send a non-UTF-8 header); the status and body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head)
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+async def test_a_key_header_that_is_not_utf8_is_a_wrong_key(db: AsyncEngine) -> None:
+    async with api(db) as client:
+        assert client.port is not None
+        for header in (
+            b"Authorization: Bearer \xff\xfe-key-0123456789",
+            b"X-API-Key: \xff\xfe-0123456789abcdef",
+        ):
+            status, body = await raw_request(
+                client.port,
+                b"GET /api/v1/responses HTTP/1.1\r\nHost: tingjian\r\n"
+                + header
+                + b"\r\nConnection: close\r\n\r\n",
+            )
+            assert status == 401, (header, body)
+            assert json.loads(body)["error"] == "unauthorized"
