@@ -252,7 +252,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`; ValueError naming it when unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of tzdata, a too long name
         raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)") from None
 
 

@@ -13,8 +13,12 @@ MIN_LENGTH = 16
 
 
 def digest(key: str) -> str:
-    """The hex SHA-256 of a key (keys are long random strings, so a fast hash is enough)."""
-    return hashlib.sha256(key.encode()).hexdigest()
+    """The hex SHA-256 of a key (keys are long random strings, so a fast hash is enough).
+
+    A header's bytes that are not UTF-8 reach us as lone surrogates (aiohttp decodes with
+    surrogateescape); they are hashed as the bytes sent, so such a key is simply wrong, not a crash.
+    """
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def parse_entry(entry: str) -> str:

@@ -38,14 +38,17 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {
-        400: "malformed JSON or a bad Idempotency-Key",
+        400: "malformed JSON (or nested too deeply, or a number of too many digits) or a bad Idempotency-Key",
         401: "missing or wrong API key (nothing was written)",
         404: "unknown customer or campaign",
         409: "the campaign does not take API invitations",
+        413: "the body is larger than the server takes (1 MiB by default)",
         415: "the body is not application/json",
         422: "the request does not match the schema (details list every problem)",
+        500: "an unexpected failure on the server (logged; nothing was written)",
+        503: "the bot is not running in this process",
     }
-    return {str(s): {"description": reasons[s], **_json(_ref(schemas.ErrorBody))} for s in statuses}
+    return {str(s): {"description": reasons[s], **_json(_ref(schemas.ErrorBody))} for s in (*statuses, 500)}
 
 
 def _post(
@@ -64,6 +67,17 @@ def _post(
     }
 
 
+def _query_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field's schema as a query parameter's: a query string has no null, an absent one is None."""
+    schema = {key: value for key, value in schema.items() if key != "default" or value is not None}
+    choices = [choice for choice in schema.pop("anyOf", []) if choice != {"type": "null"}]
+    if len(choices) == 1:
+        schema.update(choices[0])
+    elif choices:
+        schema["anyOf"] = choices
+    return schema
+
+
 def _get(summary: str, query: type[BaseModel]) -> dict[str, Any]:
     properties = query.model_json_schema()["properties"]
     parameters = [
@@ -71,7 +85,7 @@ def _get(summary: str, query: type[BaseModel]) -> dict[str, Any]:
             "name": name,
             "in": "query",
             "required": False,
-            "schema": schema,
+            "schema": _query_schema(schema),
             "description": schema.get("description", ""),
         }
         for name, schema in properties.items()
@@ -86,12 +100,13 @@ def _get(summary: str, query: type[BaseModel]) -> dict[str, Any]:
 
 
 @cache
-def openapi_document() -> dict[str, Any]:
-    """The whole document (served at /api/v1/openapi.json)."""
+def openapi_document(kpis: tuple[str, ...]) -> dict[str, Any]:
+    """The whole document (served at /api/v1/openapi.json), `kpis` being the KPI keys defined."""
     _, definitions = models_json_schema(
         [(m, "validation") for m in REQUESTS] + [(m, "serialization") for m in ANSWERS],
         ref_template="#/components/schemas/{model}",
     )
+    definitions["$defs"]["KpiReadingIn"]["properties"]["kpi"]["enum"] = list(kpis)
     kpi_body = {"oneOf": [_ref(schemas.KpiReadingIn), _ref(schemas.KpiBatch)]}
     return {
         "openapi": "3.1.0",
@@ -113,10 +128,11 @@ def openapi_document() -> dict[str, Any]:
                 401,
                 404,
                 409,
+                413,
                 415,
                 422,
             ),
-            "/kpis": _post("Store KPI readings", kpi_body, 201, schemas.KpiStored, 400, 401, 415, 422),
+            "/kpis": _post("Store KPI readings", kpi_body, 201, schemas.KpiStored, 400, 401, 413, 415, 422),
             "/customers": _post(
                 "Tag customers or set their time zones",
                 _ref(schemas.CustomersUpdate),
@@ -124,6 +140,7 @@ def openapi_document() -> dict[str, Any]:
                 schemas.CustomersUpdated,
                 400,
                 401,
+                413,
                 415,
                 422,
             ),
@@ -134,8 +151,10 @@ def openapi_document() -> dict[str, Any]:
                 schemas.LinkCreated,
                 400,
                 401,
+                413,
                 415,
                 422,
+                503,
             ),
             "/responses": _get("Export survey responses with their answers", schemas.ResponsesQuery),
             "/complaints": _get("Export complaints", schemas.ComplaintsQuery),
@@ -151,8 +170,14 @@ def openapi_document() -> dict[str, Any]:
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "maxLength": 200},
-                    "description": "a retry with the same key and body gets the first answer back",
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 200,
+                        "pattern": schemas.IDEMPOTENCY_KEY,
+                    },
+                    "description": "1–200 printable ASCII characters; a retry with the same key and body "
+                    "gets the first answer back",
                 }
             },
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api import schemas
+from bot.api.errors import PREFIX, ApiError, api_errors
 from bot.api.keys import matching
 from bot.api.links import start_parameter
 from bot.api.openapi import openapi_document
@@ -29,35 +31,17 @@ from bot.config import Settings
 from dialogs.campaign import API_CAMPAIGN, CampaignSpec, ReminderPolicy, api_campaign, zone
 from dialogs.kpis import load_kpis
 from storage.api_exports import ExportFilter, ExportRepository
-from storage.customer_links import CustomerLinkRepository
 from storage.database import session_factory
 from storage.kpis import NewReading
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
-PREFIX = "/api/v1"
 # Post-service invitations remind once, a day later, unless the operator loads a post_service campaign.
 POST_SERVICE_REMINDERS = ReminderPolicy(after_hours=24, max=1)
 Model = TypeVar("Model", bound=BaseModel)
 Work = Callable[[UnitOfWork], Awaitable[tuple[int, dict[str, Any]]]]
 Handler = Callable[[web.Request, str], Awaitable[web.Response]]
-
-
-class ApiError(Exception):
-    """A request the API refuses: HTTP status, a stable error code, a sentence and the details."""
-
-    def __init__(
-        self, status: int, code: str, message: str, details: list[schemas.ErrorDetail] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
-
-    def response(self) -> web.Response:
-        """The JSON answer."""
-        body = schemas.ErrorBody(error=self.code, message=self.message, details=self.details)
-        headers = {"WWW-Authenticate": 'Bearer realm="tingjian"'} if self.status == 401 else None
-        return web.json_response(body.model_dump(mode="json"), status=self.status, headers=headers)
 
 
 @dataclass
@@ -99,8 +83,12 @@ class Api:
         raw = await request.read()
         try:
             return json.loads(raw), raw
+        except RecursionError:
+            raise ApiError(400, "malformed_json", "the body is nested too deeply") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+        except ValueError:  # Python parses no integer of more than 4300 digits
+            raise ApiError(400, "malformed_json", "a number in the body has too many digits") from None
 
     async def _body(self, request: web.Request, model: type[Model]) -> tuple[Model, bytes]:
         """The JSON body validated as `model` (422 with every problem when it does not fit)."""
@@ -110,8 +98,10 @@ class Api:
     async def _idempotent(self, request: web.Request, client: str, raw: bytes, work: Work) -> web.Response:
         """Run `work` in one transaction, stored under the request's Idempotency-Key if it has one."""
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
-            raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–200 printable characters")
+        if key is not None and not re.fullmatch(schemas.IDEMPOTENCY_KEY, key):
+            raise ApiError(
+                400, "bad_idempotency_key", "Idempotency-Key must be 1–200 printable ASCII characters"
+            )
         fingerprint = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\n" + raw
         ).hexdigest()
@@ -235,23 +225,24 @@ class Api:
 
     async def post_link(self, request: web.Request, client: str) -> web.Response:
         """POST /customer-links: the deep link for an operator's customer id."""
-        body, _ = await self._body(request, schemas.LinkRequest)
+        body, raw = await self._body(request, schemas.LinkRequest)
         if self.bot is None or self.settings.bot_token is None:
             raise ApiError(503, "bot_unavailable", "links need the running bot")
+        me = await self.bot.me()  # before the transaction: no Telegram call while it holds the key
         valid_for = timedelta(days=self.settings.customer_link_days)
-        async with session_factory(self.engine)() as session:
-            link = await CustomerLinkRepository(session).issue(body.external_id, valid_for)
-            await session.commit()
-        parameter = start_parameter(link.token)
-        me = await self.bot.me()
-        url = f"https://t.me/{me.username}?start={parameter}"
-        created = schemas.LinkCreated(
-            external_id=body.external_id,
-            start_parameter=parameter,
-            url=url,
-            expires_at=link.expires_at.isoformat(),
-        )
-        return web.json_response(created.model_dump(), status=201)
+
+        async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
+            link = await uow.customer_links.issue(body.external_id, valid_for)
+            parameter = start_parameter(link.token)
+            created = schemas.LinkCreated(
+                external_id=body.external_id,
+                start_parameter=parameter,
+                url=f"https://t.me/{me.username}?start={parameter}",
+                expires_at=link.expires_at.isoformat(),
+            )
+            return 201, created.model_dump()
+
+        return await self._idempotent(request, client, raw, work)
 
     async def get_responses(self, request: web.Request, client: str) -> web.Response:
         """GET /responses: responses with answers, paged."""
@@ -297,11 +288,12 @@ def add_api_routes(
 ) -> None:
     """Mount the API under /api/v1 (and its OpenAPI document at /api/v1/openapi.json)."""
     api = Api(engine, settings, bot, on_invitation)
-    document = openapi_document()
+    document = openapi_document(tuple(sorted(load_kpis(settings.kpi_file))))
 
     async def openapi(_: web.Request) -> web.Response:
         return web.json_response(document)
 
+    app.middlewares.append(api_errors)
     app.router.add_get(f"{PREFIX}/openapi.json", openapi)
     app.router.add_post(f"{PREFIX}/invitations", api.guarded(api.post_invitation))
     app.router.add_post(f"{PREFIX}/kpis", api.guarded(api.post_kpis))

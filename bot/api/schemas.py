@@ -4,16 +4,56 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bot.api.links import EXTERNAL_ID
 from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
 from dialogs.kpis import KPI_KEY
 
 MAX_BATCH = 1000
-Text64 = Field(default=None, min_length=1, max_length=64)
+# What an HTTP header carries portably: printable ASCII and spaces.
+IDEMPOTENCY_KEY = r"^[\x20-\x7e]{1,200}$"
+TIME_ZONES = sorted(available_timezones())  # the IANA names this machine's zoneinfo knows
+# Labels (branch, staff, service type, source, filters): one line of text, no control characters
+# (PostgreSQL refuses NUL in text and in JSON).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROLS)]
+# The largest ids PostgreSQL's integer and bigint columns hold (responses/complaints ids; Telegram ids).
+MAX_INT4 = 2**31 - 1
+MAX_INT8 = 2**63 - 1
+# Times a day inside the calendar's ends: a time in year 1 or 9999 may not convert between zones.
+EARLIEST, LATEST = date(1, 1, 2), date(9999, 12, 30)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+TIME_TEXT = f"ISO 8601 text between {EARLIEST} and {LATEST}"
+
+
+def _iso_text(value: Any) -> Any:
+    """Times come as ISO 8601 text: pydantic would take a number (or numeric text) as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
+        return value
+    raise ValueError("give times as ISO 8601 text, e.g. 2026-03-02T10:00:00+08:00 or 2026-03-02")
+
+
+def _in_calendar(value: datetime | date) -> datetime | date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"times must lie between {EARLIEST} and {LATEST}")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
+MomentOrDay = Annotated[datetime | date, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
 
 
 class _Strict(BaseModel):
@@ -23,8 +63,17 @@ class _Strict(BaseModel):
 class CustomerRef(_Strict):
     """Who: the customer's Telegram user id, or the operator's id linked through a deep link."""
 
-    telegram_id: int | None = Field(default=None, gt=0)
-    external_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # exactly one of the two, as _exactly_one checks
+                {"required": ["telegram_id"], "properties": {"telegram_id": {"type": "integer"}}},
+                {"required": ["external_id"], "properties": {"external_id": {"type": "string"}}},
+            ]
+        }
+    )
+
+    telegram_id: int | None = Field(default=None, gt=0, le=MAX_INT8)
+    external_id: str | None = Field(default=None, max_length=40, pattern=EXTERNAL_ID)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> CustomerRef:
@@ -36,10 +85,10 @@ class CustomerRef(_Strict):
 class ServiceContext(_Strict):
     """The service event a post-service survey is about; stored with the response as report dimensions."""
 
-    branch: str | None = Text64
-    staff_id: str | None = Text64
-    service_type: str | None = Text64
-    service_at: datetime | None = None
+    branch: Label | None = None
+    staff_id: Label | None = None
+    service_type: Label | None = None
+    service_at: Moment | None = Field(default=None, description=TIME_TEXT)
 
 
 class InvitationRequest(_Strict):
@@ -48,11 +97,14 @@ class InvitationRequest(_Strict):
     customer: CustomerRef
     campaign: str | None = Field(
         default=None,
+        max_length=60,
         pattern=NAME_PATTERN,
         description="a campaign with audience kind 'api'; default post_service",
     )
     context: ServiceContext | None = None
-    send_at: datetime | None = Field(default=None, description="not before this time (default: now)")
+    send_at: Moment | None = Field(
+        default=None, description=f"not before this time (default: now); {TIME_TEXT}"
+    )
 
 
 class InvitationAccepted(BaseModel):
@@ -67,11 +119,13 @@ class InvitationAccepted(BaseModel):
 class KpiReadingIn(_Strict):
     """One reading; naive times are in the operator's TIMEZONE."""
 
-    kpi: str = Field(pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file")
+    kpi: str = Field(
+        max_length=60, pattern=KPI_KEY.pattern, description="a key defined in the KPI definitions file"
+    )
     value: float = Field(allow_inf_nan=False)
-    measured_at: datetime
-    branch: str = Field(default="", max_length=64)
-    source: str = Field(default="", max_length=64, description="system or sensor id")
+    measured_at: Moment = Field(description=TIME_TEXT)
+    branch: str = Field(default="", max_length=64, pattern=NO_CONTROLS)
+    source: str = Field(default="", max_length=64, pattern=NO_CONTROLS, description="system or sensor id")
 
 
 class KpiBatch(_Strict):
@@ -87,11 +141,18 @@ class KpiStored(BaseModel):
     updated: int
 
 
+# Stated in the document; checked with readable messages by CustomerAttributes' validators.
+Tag = Annotated[str, Field(min_length=1, max_length=40, json_schema_extra={"pattern": TAG_PATTERN})]
+TimeZone = Annotated[str, Field(max_length=64, json_schema_extra={"enum": TIME_ZONES})]
+
+
 class CustomerAttributes(CustomerRef):
     """Segment tags and time zone of one customer (fields left out stay as they are)."""
 
-    tags: list[str] | None = Field(default=None, max_length=50)
-    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
+    tags: list[Tag] | None = Field(
+        default=None, max_length=50, description="each 1–40 letters, digits, _ or -"
+    )
+    timezone: TimeZone | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
 
     @field_validator("tags")
     @classmethod
@@ -124,7 +185,7 @@ class CustomersUpdated(BaseModel):
 class LinkRequest(_Strict):
     """Make a deep link that links whoever opens it to the operator's customer id."""
 
-    external_id: str = Field(pattern=EXTERNAL_ID)
+    external_id: str = Field(max_length=40, pattern=EXTERNAL_ID)
 
 
 class LinkCreated(BaseModel):
@@ -139,21 +200,23 @@ class LinkCreated(BaseModel):
 class ExportQuery(_Strict):
     """Filters and paging shared by the exports; dates without a time are days in TIMEZONE."""
 
-    since: datetime | date | None = None
-    until: datetime | date | None = None
+    since: MomentOrDay | None = Field(default=None, description=TIME_TEXT)
+    until: MomentOrDay | None = Field(default=None, description=TIME_TEXT)
     limit: int = Field(default=100, ge=1, le=500)
-    cursor: int | None = Field(default=None, ge=0, description="next_cursor of the previous page")
+    cursor: int | None = Field(
+        default=None, ge=0, le=MAX_INT4, description="next_cursor of the previous page"
+    )
 
 
 class ResponsesQuery(ExportQuery):
     """GET /api/v1/responses filters."""
 
-    survey: str | None = None
-    campaign: str | None = None
+    survey: Label | None = None
+    campaign: str | None = Field(default=None, max_length=60, pattern=NAME_PATTERN)
     status: Literal["started", "completed", "abandoned"] | None = None
-    branch: str | None = None
-    staff_id: str | None = None
-    service_type: str | None = None
+    branch: Label | None = None
+    staff_id: Label | None = None
+    service_type: Label | None = None
 
 
 class ComplaintsQuery(ExportQuery):
@@ -179,7 +242,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer: a stable code, a sentence, and the problems found."""
+    """Every error (4xx, and 500 for a failure on the server): a stable code, a sentence, the problems."""
 
     error: str
     message: str
