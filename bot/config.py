@@ -151,7 +151,7 @@ class Settings(BaseSettings):
     def _check_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder, a long name too long
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name, e.g. TIMEZONE=Asia/Shanghai"
             ) from None

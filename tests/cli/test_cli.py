@@ -69,6 +69,7 @@ def test_malformed_settings_stop_start_up_with_one_line_each() -> None:
     [
         ("DIGEST_TIME", "25:99", "setting DIGEST_TIME: '25:99' is not a time of day; use 24-hour HH:MM"),
         ("TIMEZONE", "Mars/Olympus", "setting TIMEZONE: unknown time zone 'Mars/Olympus'; use an IANA name"),
+        ("TIMEZONE", "America", "setting TIMEZONE: unknown time zone 'America'; use an IANA name"),
         ("SLA_RESOLUTION_HOURS", "{high: 1", "setting SLA_RESOLUTION_HOURS: not valid JSON; e.g. "),
     ],
 )
