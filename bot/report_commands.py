@@ -36,7 +36,11 @@ def add_report_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="a date inside the period, YYYY-MM-DD in the operator's time zone (default: today)",
     )
     report.add_argument("--format", choices=tuple(FORMATS), default="text")
-    report.add_argument("--output", type=Path, help="file to write (default: report-<period>.<ext>)")
+    report.add_argument(
+        "--output",
+        type=Path,
+        help="file to write (default: text goes to the terminal, other formats to report-<period>.<ext>)",
+    )
     report.add_argument("--lang", choices=("zh", "en"), help="default: DEFAULT_LANGUAGE")
     report.set_defaults(handler=_report)
 

@@ -80,6 +80,12 @@ def test_a_bad_setting_is_one_line_naming_it_and_the_fix(name: str, value: str, 
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_report_help_says_where_each_format_goes() -> None:
+    result = tingjian("report", "--help")
+    assert result.returncode == 0
+    assert "text goes to the terminal" in " ".join(result.stdout.split())
+
+
 def _open_and_forget(url: str) -> None:
     with contextlib.suppress(OSError):  # the server going away is the point
         urllib.request.urlopen(url, timeout=90).close()
