@@ -149,6 +149,13 @@ class ComplaintFlow:
                 return _stay(state, "complaint_old_button")
             if event.value == CANCEL:
                 return _cancel(state)
+            if (
+                event.value == BACK
+                and state.step == "category"
+                and state.category_listed
+                and _asks_to_pick(replace(state, category_listed=False))
+            ):
+                return _show(replace(state, category_listed=False))  # back to the two likeliest
             if event.value == BACK and state.step in _PREVIOUS:
                 return _show(replace(state, step=_PREVIOUS[state.step]))
             if event.value == DONE:

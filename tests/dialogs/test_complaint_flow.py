@@ -289,6 +289,12 @@ def test_neither_of_the_two_shows_every_cause_and_the_choice_is_a_correction() -
     assert (steps[4].state.category, steps[4].state.category_source) == ("technology", "customer")
 
 
+def test_back_from_every_cause_returns_to_the_two_likeliest() -> None:
+    steps = run([Text("服务不好，我在人民路营业厅等了很久"), "done", "more", "back"])
+    assert steps[4].state.step == "category" and not steps[4].state.category_listed
+    assert steps[4].prompt is not None and steps[4].prompt.text_key == "complaint_category_which"
+
+
 def test_a_confirmed_proposal_is_no_label_and_a_changed_one_is() -> None:
     confirmed = last([Text(ZH_PARTS[0]), "done", "ok"])
     assert (confirmed.state.category, confirmed.state.category_source) == ("personnel", None)
