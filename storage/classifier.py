@@ -36,31 +36,6 @@ class ClassifierRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_label(
-        self,
-        *,
-        text: str,
-        label: str,
-        source: str,
-        complaint_id: int | None = None,
-        predicted: str | None = None,
-        model_version: str | None = None,
-        labelled_by: int | None = None,
-    ) -> None:
-        """Store a category a person gave to a complaint's text."""
-        self.session.add(
-            ComplaintLabel(
-                complaint_id=complaint_id,
-                text=text,
-                label=label,
-                source=source,
-                predicted=predicted,
-                model_version=model_version,
-                labelled_by=labelled_by,
-            )
-        )
-        await self.session.flush()
-
     async def labels(self) -> list[StoredLabel]:
         """Every label with text, oldest first (erased complaints have none)."""
         rows = await self.session.scalars(

@@ -79,17 +79,8 @@ class ComplaintRepository:
         )
         self.session.add(complaint)
         await self.session.flush()
-        if new.label_source is not None and new.description:
-            self.session.add(
-                ComplaintLabel(
-                    complaint_id=complaint.id,
-                    text=new.description,
-                    label=new.category,
-                    source=new.label_source,
-                    predicted=new.category_auto,
-                    model_version=new.classifier_version,
-                )
-            )
+        if new.label_source is not None:
+            self._keep_label(complaint, new.label_source)
         self.session.add_all(
             ComplaintAttachment(complaint_id=complaint.id, kind=kind, file_id=file_id)
             for kind, file_id in new.attachments
@@ -150,19 +141,24 @@ class ComplaintRepository:
                 note=f"{before} → {category}",
             )
         )
-        if complaint.description:
-            self.session.add(
-                ComplaintLabel(
-                    complaint_id=complaint.id,
-                    text=complaint.description,
-                    label=category,
-                    source="admin",
-                    predicted=complaint.category_auto,
-                    model_version=complaint.classifier_version,
-                    labelled_by=by,
-                )
-            )
+        self._keep_label(complaint, "admin", labelled_by=by)
         await self.session.flush()
+
+    def _keep_label(self, complaint: Complaint, source: str, labelled_by: int | None = None) -> None:
+        """The complaint's text with the category a person gave it, kept to retrain the classifier."""
+        if not complaint.description:
+            return  # media only: nothing a classifier could learn from
+        self.session.add(
+            ComplaintLabel(
+                complaint_id=complaint.id,
+                text=complaint.description,
+                label=complaint.category,
+                source=source,
+                predicted=complaint.category_auto,
+                model_version=complaint.classifier_version,
+                labelled_by=labelled_by,
+            )
+        )
 
     async def record(
         self,
