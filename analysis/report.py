@@ -114,7 +114,8 @@ def build_report(
     notes: dict[str, list[str]] = {
         "cleaning": [t("n_cleaning", cfg.lang, min_items=cfg.min_items, seconds=cfg.min_seconds_per_item)]
     }
-    weights, weight_table, used = choose_weights(data, cfg, notes)
+    choice = choose_weights(data, cfg, notes)
+    weights = choice.weights
     baseline, baseline_source = _baseline(data, cfg)
     dims = _dimensions(data, baseline, cfg)
     index = _index(data, weights, baseline, cfg, notes)
@@ -132,7 +133,7 @@ def build_report(
             trend_labels=data.labels,
             now=now,
             min_n=cfg.min_n,
-            weights_used=used,
+            weights_used=choice.used,
             baseline_source=baseline_source,
             sla_hours=dict(cfg.sla_hours),
         ),
@@ -144,7 +145,8 @@ def build_report(
         dropoff=_dropoff(data),
         cleaning=data.cleaning,
         reliability=_reliability(data),
-        weights=weight_table,
+        weights=choice.table,
+        drivers=choice.drivers,
         complaints=complaint_frames["summary"],
         complaints_by_category=complaint_frames["by_category"],
         complaints_by_dimension=complaint_frames["by_dimension"],

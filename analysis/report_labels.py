@@ -126,6 +126,9 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "complaint_rate": ("投诉率(每千份)", "Complaint rate (per 1,000)"),
     "overall": ("总体满意度", "Overall satisfaction"),
     "used": ("指数采用", "Used for index"),
+    "beta": ("标准化系数β", "Standardised β"),
+    "significant": ("显著(p<0.05)", "Significant (p < 0.05)"),
+    "reg_weight": ("回归权重", "Regression weight"),
     "active_customers": ("活跃客户", "Active customers"),
     # cleaning
     "c_responses": ("已完成问卷", "Completed responses"),
@@ -197,6 +200,21 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "n_ahp_cr": ("AHP 一致性比率 CR = {cr:.3f}{verdict}。", "AHP consistency ratio CR = {cr:.3f}{verdict}."),
     "n_ahp_ok": ("（<0.1，通过）", " (< 0.1, consistent)"),
     "n_ahp_bad": ("（≥0.1，未通过，不采用）", " (≥ 0.1, inconsistent: not used)"),
+    "n_drivers_fit": (
+        "驱动因素回归（总体满意度对各维度得分）：R² = {r2:.3f}，n = {n}。",
+        "Driver regression (overall satisfaction on the dimension scores): R² = {r2:.3f}, n = {n}.",
+    ),
+    "n_drivers_dropped": (
+        "不显著（p ≥ {alpha:g}）的驱动因素不参与回归和相对重要性权重：{names}"
+        "（如需保留：tingjian report --keep-insignificant-drivers）。",
+        "Drivers not significant at p < {alpha:g} get no regression or relative-importance weight: "
+        "{names} (to keep them: tingjian report --keep-insignificant-drivers).",
+    ),
+    "n_drivers_kept": (
+        "以下驱动因素不显著（p ≥ {alpha:g}），按设置仍参与权重：{names}。",
+        "These drivers are not significant (p ≥ {alpha:g}) but are kept in the weights as configured: "
+        "{names}.",
+    ),
     "n_alpha": ("α ≥ 0.7 视为内部一致性可接受。", "Alpha ≥ 0.7 counts as acceptable internal consistency."),
     "n_rates": (
         "投诉率分母：本期已完成问卷 {responses} 份；活跃客户 {customers} 名（本期作答或投诉的客户）。",

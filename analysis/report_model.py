@@ -108,6 +108,7 @@ class Report:
     cleaning: Mapping[str, int]
     reliability: pd.DataFrame
     weights: pd.DataFrame
+    drivers: pd.DataFrame
     complaints: pd.DataFrame
     complaints_by_category: pd.DataFrame
     complaints_by_dimension: pd.DataFrame

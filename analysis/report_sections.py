@@ -238,7 +238,20 @@ def _weights_section(report: Report, lang: str) -> Section:
     columns += [(m, f"w_{m}", "f3") for m in WEIGHT_METHODS if m in frame.columns]
     columns.append(("used", "used", "f3"))
     table = frame_table("weights", frame, columns, lang)
-    return Section("weights", t("s_weights", lang), (table,), tuple(report.notes.get("weights", ())))
+    drivers = frame_table(
+        "drivers",
+        report.drivers.assign(label=report.drivers["dimension"].map(lambda d: dimension_label(d, lang))),
+        [
+            ("label", "dimension", "text"),
+            ("beta", "beta", "f3"),
+            ("p_value", "p_value", "p"),
+            ("significant", "significant", "bool"),
+            ("weight", "reg_weight", "f3"),
+        ],
+        lang,
+    )
+    tables = (table, drivers) if drivers.rows else (table,)
+    return Section("weights", t("s_weights", lang), tables, tuple(report.notes.get("weights", ())))
 
 
 def _complaints_section(report: Report, lang: str) -> Section:
