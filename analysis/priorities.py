@@ -150,7 +150,8 @@ def rank_improvements(
     """Rank improvement areas (see module doc for the score); each row has a one-line why_zh / why_en.
 
     ``complaints`` / ``previous_complaints``: complaint frames of the current and previous period.
-    ``score_change``: dimension → current − previous mean (e.g. compare_periods' diff).
+    ``score_change``: dimension → current − previous mean (e.g. compare_periods' diff), for the
+    changes found significant only: the reasons call a given drop a drop.
     Areas whose dimension is missing from ``ipa_table`` get need 0.
     """
     mix = pd.Series(asdict(weights or PriorityWeights()), dtype="float64")

@@ -28,6 +28,7 @@ Report object (:mod:`analysis.report_model`), labels (:mod:`analysis.report_labe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from analysis import periods
 from analysis.correlation import factor_correlation, period_factor_table
 from analysis.index import (
     STATUS_DOWN,
+    STATUS_UP,
     compare_periods,
     compare_to_baseline,
     composite_index,
@@ -49,6 +51,7 @@ from analysis.report_complaints import complaint_tables, is_personal
 from analysis.report_data import ReportData, active_customers, prepare_data
 from analysis.report_format import SHOWN_IDS, Column, Fmt, Section, Table, float_dict
 from analysis.report_labels import TEXT, t
+from analysis.report_measurement import Measurement, measurement
 from analysis.report_model import ComplaintHeadline, DimensionRow, Headline, PriorityRow, Report, ReportMeta
 from analysis.report_render import render_charts
 from analysis.report_sections import sections
@@ -58,6 +61,8 @@ from analysis.report_settings import (
     WEIGHT_METHODS,
     Lang,
     ReportSettings,
+    SamplingPlan,
+    SurveyDesign,
     WeightMethod,
     report_window,
     to_utc,
@@ -84,11 +89,14 @@ __all__ = [
     "Fmt",
     "Headline",
     "Lang",
+    "Measurement",
     "PriorityRow",
     "Report",
     "ReportMeta",
     "ReportSettings",
+    "SamplingPlan",
     "Section",
+    "SurveyDesign",
     "Table",
     "WeightMethod",
     "build_report",
@@ -123,6 +131,7 @@ def build_report(
     complaint_frames = complaint_tables(data, now, cfg, notes)
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
+    measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
     report = _plain_report(
         meta=ReportMeta(
             freq=period,
@@ -159,6 +168,7 @@ def build_report(
         priorities=_priorities(data, ipa_table, dims, cfg),
         trend=trend,
         dimension_trend=dim_trend,
+        measurement=measured,
         notes={key: tuple(value) for key, value in notes.items()},
     )
     return report.with_charts() if cfg.charts else report
@@ -166,15 +176,18 @@ def build_report(
 
 def _plain_report(**fields: Any) -> Report:
     """A Report whose tables hold plain strings, not the categories used while computing."""
-    plain: dict[str, Any] = {
-        name: value.astype(
+    plain: dict[str, Any] = {name: _plain(value) for name, value in fields.items()}
+    return Report(**plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return value.astype(
             {c: "str" for c in value.columns if isinstance(value[c].dtype, pd.CategoricalDtype)}
         )
-        if isinstance(value, pd.DataFrame)
-        else value
-        for name, value in fields.items()
-    }
-    return Report(**plain)
+    if isinstance(value, Measurement):
+        return replace(value, **{f.name: _plain(getattr(value, f.name)) for f in fields(value)})
+    return value
 
 
 def _baseline(data: ReportData, cfg: ReportSettings) -> tuple[dict[str, float], str]:
@@ -317,7 +330,10 @@ def _priorities(
     data: ReportData, ipa_table: pd.DataFrame, dims: pd.DataFrame, cfg: ReportSettings
 ) -> pd.DataFrame:
     areas = load_improvement_areas(cfg.areas_file)
-    change = float_dict(dims.dropna(subset=["change"]).set_index("dimension")["change"])
+    # A difference that is not significant is not a change: it neither ranks an area up nor is
+    # called a drop in the reasons.
+    moved = dims[dims["change_status"].isin([STATUS_UP, STATUS_DOWN])]
+    change = float_dict(moved.set_index("dimension")["change"])
     ranked = rank_improvements(
         ipa_table,
         areas,

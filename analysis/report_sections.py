@@ -24,6 +24,7 @@ from analysis.report_format import (
     records,
     section_with_notes,
 )
+from analysis.report_gbt import gbt_sections
 from analysis.report_labels import TEXT, category_label, dimension_label, present, severity_label, t
 from analysis.report_settings import WEIGHT_METHODS
 from analysis.scores import NO_ANSWER
@@ -52,7 +53,7 @@ def sections(report: Report) -> list[Section]:
         _priorities_section,
         _trend_section,
     )
-    return [builder(report, lang) for builder in builders]
+    return [*(builder(report, lang) for builder in builders), *gbt_sections(report, lang)]
 
 
 def _overview_section(report: Report, lang: str) -> Section:

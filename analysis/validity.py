@@ -43,7 +43,17 @@ _SINGULAR: Final = 1e-9
 
 
 class ValidityError(ValueError):
-    """The items cannot give this figure; the message says why in one sentence."""
+    """The items cannot give this figure; the message says why in one sentence.
+
+    ``kind`` names the reason for callers that word it themselves ('too_few_items',
+    'too_few_responses', 'constant', 'singular', 'factors', 'loadings'); ``items`` lists the
+    items concerned (the constant ones).
+    """
+
+    def __init__(self, message: str, kind: str, items: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.items = items
 
 
 def complete_items(items: pd.DataFrame) -> pd.DataFrame:
@@ -54,12 +64,16 @@ def complete_items(items: pd.DataFrame) -> pd.DataFrame:
     data = items.dropna(how="any").astype(float)
     n, p = data.shape
     if p < 2:
-        raise ValidityError(f"needs at least 2 items, got {p}")
+        raise ValidityError(f"needs at least 2 items, got {p}", "too_few_items")
     if n <= p:
-        raise ValidityError(f"needs more complete responses than items: {n} responses, {p} items")
+        raise ValidityError(
+            f"needs more complete responses than items: {n} responses, {p} items", "too_few_responses"
+        )
     constant = [str(c) for c in data.columns if np.isclose(data[c].std(ddof=1), 0.0)]
     if constant:
-        raise ValidityError(f"every response gave the same answer to: {', '.join(constant)}")
+        raise ValidityError(
+            f"every response gave the same answer to: {', '.join(constant)}", "constant", tuple(constant)
+        )
     return data
 
 
@@ -68,7 +82,9 @@ def _correlation(data: pd.DataFrame) -> np.ndarray:
     # The smallest eigenvalue, not the determinant: many strongly related items have a tiny
     # determinant yet a well-conditioned matrix.
     if float(np.linalg.eigvalsh(corr).min()) < _SINGULAR:
-        raise ValidityError("the correlation matrix is singular: some items are exact combinations of others")
+        raise ValidityError(
+            "the correlation matrix is singular: some items are exact combinations of others", "singular"
+        )
     return corr
 
 
@@ -137,7 +153,7 @@ def factor_loadings(items: pd.DataFrame, n_factors: int, rotate: bool = True) ->
     """
     data = complete_items(items)
     if not 1 <= n_factors <= data.shape[1]:
-        raise ValidityError(f"cannot extract {n_factors} factors from {data.shape[1]} items")
+        raise ValidityError(f"cannot extract {n_factors} factors from {data.shape[1]} items", "factors")
     corr = _correlation(data)
     values, vectors = np.linalg.eigh(corr)
     order = np.argsort(values)[::-1][:n_factors]
@@ -200,9 +216,9 @@ def average_variance_extracted(loadings: pd.Series | list[float] | np.ndarray) -
 def _standardised_loadings(loadings: pd.Series | list[float] | np.ndarray) -> np.ndarray:
     values = np.asarray(loadings, dtype=float)
     if values.size == 0:
-        raise ValidityError("needs at least one loading")
+        raise ValidityError("needs at least one loading", "loadings")
     if np.isnan(values).any() or (np.abs(values) > 1).any():
-        raise ValidityError("standardised loadings must be numbers between −1 and 1")
+        raise ValidityError("standardised loadings must be numbers between −1 and 1", "loadings")
     return values
 
 
