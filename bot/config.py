@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     campaign_quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours.parse("21:00-09:00")
     campaign_check_seconds: float = Field(default=5, gt=0)
     kpi_file: Path | None = Field(default=None, description="KPI definitions; empty → dialogs/kpis.yaml")
+    # Sampling plan (GB/T 19038): reports flag samples too small for SAMPLE_MARGIN at SAMPLE_CONFIDENCE;
+    # SAMPLE_POPULATION (customers a period's survey speaks for) adds the finite-population correction,
+    # EXPECTED_RESPONSE_RATE turns the planned responses into invitations to send.
+    sample_margin: float = Field(default=0.05, gt=0, lt=1, description="target margin of error, e.g. 0.05")
+    sample_confidence: float = Field(default=0.95, gt=0, lt=1)
+    sample_population: int | None = Field(default=None, ge=1)
+    expected_response_rate: float | None = Field(default=None, gt=0, le=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
