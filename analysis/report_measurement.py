@@ -97,7 +97,7 @@ def _model(
     cfg: ReportSettings,
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
-    items = data.clean[data.clean["role"] == "item"].astype({"dimension": "str", "question_key": "str"})
+    items = current[current["role"] == "item"]
     per_dimension = items.groupby("dimension")["question_key"].nunique()
     table = pd.DataFrame({"dimension": list(data.dimensions)})
     table["items"] = table["dimension"].map(per_dimension).fillna(0).astype("int64")
