@@ -13,6 +13,7 @@ COPY bot ./bot
 COPY dialogs ./dialogs
 COPY storage ./storage
 COPY analysis ./analysis
+COPY emulator ./emulator
 RUN pip install . && useradd --system --home /data tingjian && mkdir -p /data && chown tingjian /data
 USER tingjian
 VOLUME ["/data"]

@@ -2,6 +2,7 @@
 
 dialogs/, storage/ and analysis/ never import bot/; dialogs/ and analysis/ import neither aiogram nor
 SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the SQL is storage/'s.
+emulator/ (the local Bot API server) stands alone: it imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ FORBIDDEN = {
     "dialogs": ("bot", "aiogram", "sqlalchemy", "storage"),
     "storage": ("bot", "aiogram"),
     "analysis": ("bot", "aiogram", "sqlalchemy", "storage"),
+    "emulator": ("bot", "dialogs", "storage", "analysis", "sqlalchemy"),
 }
 BOT_SQLALCHEMY_ALLOWED = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
 

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analysis.periods import Freq, period_of
 from bot.callbacks import SubscribeCb
 from bot.config import Settings
-from bot.digests import build_period_report, send_report
 from bot.exports import to_csv_zip, to_xlsx
 from bot.filters import is_admin
+from bot.jobs.digests import build_period_report, send_report
 from dialogs.i18n import language_of, t
 from storage.analytics import load_frames
 from storage.models import Respondent

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.api.keys import digest
 from bot.api.routes import add_api_routes
 from bot.config import Settings
-from bot.emulator.emulator import DEFAULT_TOKEN
 from bot.runner import load_default_survey
+from emulator.emulator import DEFAULT_TOKEN
 from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import (

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
-from bot.sla_watch import report_breaches
+from bot.jobs.sla_watch import report_breaches
+from emulator.emulator import BotAPIEmulator
 from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import Complaint

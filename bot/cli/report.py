@@ -83,7 +83,7 @@ def report_now(at: dt.date | None, period: str, tz: str) -> pd.Timestamp:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from analysis.report import build_report, report_window
-    from bot.digests import report_settings
+    from bot.jobs.digests import report_settings
 
     tz = settings.timezone
     now = report_now(args.at, args.period, tz)
