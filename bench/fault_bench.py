@@ -36,7 +36,7 @@ from bench.harness.database import PrivateCluster, check_rows, create_database, 
 from bench.harness.fleet import Fleet  # noqa: E402
 from bench.harness.measure import machine_info, machine_line  # noqa: E402
 from bench.harness.processes import add_common_options, copy_logs, free_port  # noqa: E402
-from bot.emulator.emulator import BotAPIEmulator  # noqa: E402
+from emulator.emulator import BotAPIEmulator  # noqa: E402
 
 FAULT_AFTER = 3.0  # seconds into the load
 PATIENCE = 10.0  # a customer waits this long for a reply, then resumes the survey

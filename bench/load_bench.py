@@ -48,7 +48,7 @@ from bench.harness.measure import (  # noqa: E402
     wait_for_quiet,
 )
 from bench.harness.processes import add_common_options, copy_logs  # noqa: E402
-from bot.emulator.emulator import BotAPIEmulator  # noqa: E402
+from emulator.emulator import BotAPIEmulator  # noqa: E402
 from tests.support.database import drop_database  # noqa: E402
 
 WARM_UP_CUSTOMERS = 20

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api.routes import add_api_routes
 from bot.app import build_bot, build_dispatcher, set_commands
-from bot.campaigns import CampaignSender
 from bot.config import Settings
-from bot.digests import DigestScheduler
 from bot.inflight import DrainingDispatcher
+from bot.jobs.campaigns import CampaignSender
+from bot.jobs.digests import DigestScheduler
+from bot.jobs.sla_watch import utc_now, watch_sla
 from bot.metrics import Metrics
-from bot.sla_watch import utc_now, watch_sla
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.classifier import ClassifierRepository
 from storage.database import MAX_CONNECTIONS, create_engine, session_factory

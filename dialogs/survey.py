@@ -15,7 +15,6 @@ Role = Literal[
     "item", "importance", "overall", "nps", "comment", "choice", "expectation", "kano_func", "kano_dysf"
 ]
 Kind = Literal["rating", "scale", "choice", "text"]
-DIMENSION_KEYS = ("functionality", "safety", "comfort", "responsiveness")
 # Roles whose question names its partner in `pairs_with`, and the role that partner must have:
 # a SERVQUAL expectation pairs with the perception item it sets the bar for; a Kano dysfunctional
 # question ("if it did not have …") with its functional one ("if it had …").

@@ -16,8 +16,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.state import ChatMessage
+from emulator.emulator import BotAPIEmulator
+from emulator.state import ChatMessage
 
 QUESTIONS = 16  # the default survey with no score of 2 or less (its comment question stays hidden)
 THANKS = "感谢您完成调查"

@@ -23,7 +23,7 @@ from bench.harness.processes import (
     start_bot,
     start_distributor,
 )
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 
 WEBHOOK_CONNECTIONS = 40  # Telegram's default max_connections
 

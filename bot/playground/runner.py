@@ -16,8 +16,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings
-from bot.emulator import DEFAULT_TOKEN, BotAPIEmulator
-from bot.emulator.updates import UpdateQueue
+from emulator import DEFAULT_TOKEN, BotAPIEmulator
+from emulator.updates import UpdateQueue
 
 from .demo import seed_demo
 from .options import PlaygroundOptions, check_host, page_url

@@ -5,7 +5,7 @@ Routes besides the page and /static/:
   POST /_playground/customers                 {"language": "zh"|"en"} -> person
   GET  /_playground/chats/{chat_id}/commands  -> {"commands": [{"command", "description"}]}
   POST /_playground/chats/{chat_id}/media     multipart "file" (+ "caption") -> {"message"}
-  /_emulator/...                              the emulator's control API (see bot.emulator.control)
+  /_emulator/...                              the emulator's control API (see emulator.control)
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from bot.emulator import BotAPIEmulator
-from bot.emulator.control import add_control_routes
-from bot.emulator.serialize import message_view
-from bot.emulator.server import EMULATOR_KEY
-from bot.emulator.state import MediaKind
+from emulator import BotAPIEmulator
+from emulator.control import add_control_routes
+from emulator.serialize import message_view
+from emulator.server import EMULATOR_KEY
+from emulator.state import MediaKind
 
 from .people import ADMIN_ID, People
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialogs.complaint_io import NewComplaint
 from dialogs.survey_loader import default_survey_path
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import AnswerRow, Complaint, Response
 from storage.unit_of_work import UnitOfWork

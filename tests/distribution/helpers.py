@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
 from bot.runner import load_default_survey
 from dialogs.campaign import CampaignSpec
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import Campaign
 from storage.unit_of_work import UnitOfWork

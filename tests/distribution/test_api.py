@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.api.keys import digest
 from bot.api.routes import add_api_routes
 from bot.config import Settings
-from bot.emulator.emulator import DEFAULT_TOKEN
 from bot.runner import load_default_survey
-from storage.complaints import NewComplaint
+from dialogs.complaint_io import NewComplaint
+from emulator.emulator import DEFAULT_TOKEN
 from storage.database import session_factory
 from storage.models import (
     ApiIdempotencyKey,

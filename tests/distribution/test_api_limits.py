@@ -18,9 +18,9 @@ from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api.schemas import IDEMPOTENCY_KEY, NO_CONTROLS
-from bot.emulator.emulator import BotAPIEmulator
 from dialogs.campaign import TAG_PATTERN
 from dialogs.kpis import load_kpis
+from emulator.emulator import BotAPIEmulator
 from storage.database import create_engine
 from storage.models import CustomerLink
 from tests.distribution.test_api import GOOD, WRITES, api, count, customer

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns import CampaignSender
-from bot.emulator.emulator import BotAPIEmulator
+from bot.jobs.campaigns import CampaignSender
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.kpis import NewReading
 from storage.unit_of_work import UnitOfWork

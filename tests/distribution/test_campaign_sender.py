@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns import CampaignSender
-from bot.emulator.customer import Customer
-from bot.emulator.emulator import BotAPIEmulator
+from bot.jobs.campaigns import CampaignSender
 from dialogs.campaign import Audience, CampaignSpec, ReminderPolicy, Schedule
+from emulator.customer import Customer
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import CampaignInvitation, CustomerProfile, Respondent
 from storage.unit_of_work import UnitOfWork

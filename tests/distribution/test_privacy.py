@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.api.routes import add_api_routes
-from bot.campaigns import CampaignSender
-from bot.emulator.customer import Customer
-from bot.emulator.emulator import BotAPIEmulator
+from bot.jobs.campaigns import CampaignSender
+from emulator.customer import Customer
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork

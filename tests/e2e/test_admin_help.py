@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.app import build_bot, set_commands
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from tests.support.botapp import ADMIN_ID, RunningBot, bot_settings
 
 

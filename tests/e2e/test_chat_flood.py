@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
 from bot.middlewares.chat_queue import MAX_QUEUED_PER_CHAT
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import ProcessedUpdate
 from tests.support.botapp import RunningBot

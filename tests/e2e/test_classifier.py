@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.complaint_model import shipped_model
 from analysis.complaints import active_model, use_model
-from bot.classifier_commands import retrain_deployment
-from bot.emulator.customer import Customer
-from bot.emulator.emulator import BotAPIEmulator
+from bot.cli.classifier import retrain_deployment
 from bot.runner import use_deployment_classifier
+from emulator.customer import Customer
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import ClassifierModel, Complaint, ComplaintLabel, TicketEvent
 from tests.e2e.test_complaint import press_and_wait, ticket_card

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.complaint_model import shipped_model
 from analysis.complaints import classify
-from bot.emulator.customer import Customer
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.state import ChatMessage
+from emulator.customer import Customer
+from emulator.emulator import BotAPIEmulator
+from emulator.state import ChatMessage
 from storage.database import session_factory
 from storage.models import (
     Complaint,

@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
 from bot.metrics import Metrics
 from bot.webhook import add_health_routes
+from emulator.emulator import BotAPIEmulator
 from storage.database import create_engine
 from tests.support.botapp import running_bot
 from tests.support.proxy import DatabaseProxy

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analysis.digest import digest_text
 from analysis.report import build_report
 from bot.app import build_bot
-from bot.digests import DigestScheduler, report_settings
-from bot.emulator.customer import Customer
-from bot.emulator.emulator import BotAPIEmulator
+from bot.jobs.digests import DigestScheduler, report_settings
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
 from dialogs.campaign import Audience, CampaignSpec, Schedule
+from emulator.customer import Customer
+from emulator.emulator import BotAPIEmulator
 from storage.analytics import load_frames
 from storage.database import session_factory
 from storage.demo_data import DemoConfig, write_demo_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from tests.support.botapp import RunningBot
 
 

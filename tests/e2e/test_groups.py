@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import ProcessedUpdate, Respondent
 from tests.support.botapp import RunningBot

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.params import Params
 from dialogs.survey_loader import default_survey_path, load_survey_file
+from emulator.emulator import BotAPIEmulator
+from emulator.params import Params
 from storage.database import session_factory
 from storage.models import AnswerRow, ProcessedUpdate, QuestionRow
 from storage.unit_of_work import UnitOfWork

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot
-from bot.emulator.emulator import BotAPIEmulator
 from bot.webhook import set_webhook_once
+from emulator.emulator import BotAPIEmulator
 from storage.database import session_factory
 from storage.models import ProcessedUpdate, Respondent
 from tests.support.botapp import running_webhook_bot

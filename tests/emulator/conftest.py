@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 
-from bot.emulator import BotAPIEmulator
+from emulator import BotAPIEmulator
 
 
 @pytest.fixture

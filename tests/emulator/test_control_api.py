@@ -9,7 +9,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.emulator import BotAPIEmulator, polling
+from emulator import BotAPIEmulator, polling
 
 USER = 2002
 

@@ -28,7 +28,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.emulator import BotAPIEmulator, polling
+from emulator import BotAPIEmulator, polling
 
 USER = 1001
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.errors import BotAPIError
-from bot.emulator.faults import Fault, FaultPlan
-from bot.emulator.html_text import parse_html
-from bot.emulator.state import EmulatorState, resolve_button
-from bot.emulator.updates import UpdateQueue, command_entities, is_allowed
+from emulator.errors import BotAPIError
+from emulator.faults import Fault, FaultPlan
+from emulator.html_text import parse_html
+from emulator.state import EmulatorState, resolve_button
+from emulator.updates import UpdateQueue, command_entities, is_allowed
 
 USER = 1001
 KEYBOARD = {

@@ -12,7 +12,7 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.emulator import SECRET_HEADER, BotAPIEmulator
+from emulator import SECRET_HEADER, BotAPIEmulator
 
 USER = 1001
 SECRET = "s3cret_token-1"

@@ -13,8 +13,8 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator import DEFAULT_TOKEN
 from bot.playground import ADMIN_ID
+from emulator import DEFAULT_TOKEN
 from tests.playground.chat_page import ChatPage
 from tests.playground.process import Playground
 from tests.support.survey_steps import THANKS_ZH, responses_of, stored_answers

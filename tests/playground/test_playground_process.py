@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import TINY_PNG as PIXEL
 from bot.playground import ADMIN_ID, is_loopback
 from dialogs.survey_loader import default_survey_path, load_survey_file
+from emulator.emulator import TINY_PNG as PIXEL
 from tests.playground.conftest import CONFIGURED_ADMIN
 from tests.playground.http_customer import HttpCustomer, Message, keyboard_message, labels
 from tests.playground.process import Playground, tingjian_env

@@ -16,7 +16,7 @@ import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
+from emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
 
 STARTUP_TIMEOUT = 60.0  # imports, migrations check, survey, jieba: a few seconds, more on a busy machine
 WEBHOOK_SECRET = "robustness-secret_1"

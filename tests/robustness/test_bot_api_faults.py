@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from tests.support.botapp import running_bot
 from tests.support.survey_steps import answer, option_button, start_survey, stored_answers, wait_for_question
 

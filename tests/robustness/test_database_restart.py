@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from storage.database import create_engine
 from tests.support.botapp import running_bot
 from tests.support.proxy import DatabaseProxy

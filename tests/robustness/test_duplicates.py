@@ -7,9 +7,9 @@ from collections import Counter
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.serialize import callback_query_json
-from bot.emulator.updates import callback_update
+from emulator.emulator import BotAPIEmulator
+from emulator.serialize import callback_query_json
+from emulator.updates import callback_update
 from storage.database import session_factory
 from storage.models import ProcessedUpdate
 from tests.support.botapp import running_bot, running_webhook_bot

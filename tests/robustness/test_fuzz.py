@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher
-from bot.emulator.customer import Customer, transcript
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.serialize import message_json, user_json
-from bot.emulator.state import VISIBLE_EVENTS, CallbackQueryRecord
 from bot.runner import load_default_survey
+from emulator.customer import Customer, transcript
+from emulator.emulator import BotAPIEmulator
+from emulator.serialize import message_json, user_json
+from emulator.state import VISIBLE_EVENTS, CallbackQueryRecord
 from tests.support.botapp import bot_settings
 
 CUSTOMERS = (4301, 4302, 4303)

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
-from bot.emulator.params import Params
+from emulator.emulator import BotAPIEmulator
+from emulator.params import Params
 from tests.robustness.bot_process import bot_process, wait_for_lock_waiters
 from tests.support.survey_steps import option_button, start_survey, stored_answers, wait_for_question
 

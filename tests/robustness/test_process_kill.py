@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.emulator import BotAPIEmulator
+from emulator.emulator import BotAPIEmulator
 from tests.robustness.bot_process import bot_process, kill_when, wait_for_lock_waiters
 from tests.support.survey_steps import (
     THANKS_ZH,

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher
 from bot.config import Settings
-from bot.emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
+from emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
 
 ADMIN_ID = 900001
 

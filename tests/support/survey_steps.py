@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator.customer import Customer
-from bot.emulator.state import ChatMessage
+from emulator.customer import Customer
+from emulator.state import ChatMessage
 from storage.database import session_factory
 from storage.models import AnswerRow, QuestionRow, Respondent, Response
 

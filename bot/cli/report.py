@@ -88,7 +88,7 @@ def report_now(at: dt.date | None, period: str, tz: str) -> pd.Timestamp:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from analysis.report import build_report, report_window
-    from bot.digests import report_settings
+    from bot.jobs.digests import report_settings
 
     tz = settings.timezone
     now = report_now(args.at, args.period, tz)
@@ -124,7 +124,7 @@ def _render(report: Report, fmt: str) -> str:
 
 
 async def _load(settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Frames, SurveyDesign]:
-    from bot.digests import load_survey_design
+    from bot.jobs.digests import load_survey_design
     from bot.runner import open_database
     from storage.analytics import load_frames
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import log_privacy
-from bot.classifier_commands import add_classifier_commands
+from bot.cli.classifier import add_classifier_commands
+from bot.cli.kpi import add_distribution_commands
+from bot.cli.report import add_report_commands
 from bot.config import ConfigError, Settings, load_settings
-from bot.kpi_commands import add_distribution_commands
-from bot.report_commands import add_report_commands
 from storage.migrate import DatabaseBehind
 
 if TYPE_CHECKING:
