@@ -332,9 +332,9 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "n_gbt_servqual": (
         "差距 = 感知 − 期望（负值表示未达期望）。SERVQUAL 总分：{overall:.2f}（各维度平均）；"
-        "按指数权重（折合 100 分）加权：{weighted:.2f}。",
+        "按指数权重（折合 100 分）加权：{weighted}。",
         "Gap = perception − expectation (negative: expectations not met). SERVQUAL score {overall:.2f} "
-        "(mean of the dimensions); weighted by the index weights as 100 points: {weighted:.2f}.",
+        "(mean of the dimensions); weighted by the index weights as 100 points: {weighted}.",
     ),
     "n_gbt_servqual_none": (
         "本期没有同时回答期望题和对应感知题的问卷。",

@@ -325,7 +325,13 @@ def _servqual(
         return pd.DataFrame(columns=columns), None
     table = result.table.assign(score=result.table["dimension"].map(dims.set_index("dimension")["mean"]))
     notes.setdefault("gbt_servqual", []).append(
-        t("n_gbt_servqual", cfg.lang, overall=result.overall, weighted=weighted)
+        # The index may weight none of these dimensions (weights 0): then there is no weighted score.
+        t(
+            "n_gbt_servqual",
+            cfg.lang,
+            overall=result.overall,
+            weighted="—" if np.isnan(weighted) else f"{weighted:.2f}",
+        )
     )
     return table[columns], (result.overall, weighted)
 
