@@ -24,10 +24,9 @@ CATEGORY_ACTIONS = frozenset({"category", "category_to"})
 
 
 async def category_button(
-    query: CallbackQuery, callback_data: TicketCb, bot: Bot, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: TicketCb, bot: Bot, uow: UnitOfWork, language: Language
 ) -> None:
     """🏷 on a ticket: offer the categories; a pick changes the ticket and is kept as a label."""
-    language = language_of(respondent.language)
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None:
         await uow.commit()

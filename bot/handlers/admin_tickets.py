@@ -63,10 +63,9 @@ def parse_filter(args: str | None) -> TicketFilter | None:
 
 
 async def tickets_command(
-    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, command: CommandObject, uow: UnitOfWork, language: Language, settings: Settings
 ) -> None:
     """/tickets [status] [category] [overdue]."""
-    language = language_of(respondent.language)
     wanted = parse_filter(command.args)
     if wanted is None:
         await message.answer(escape(t(language, "admin_tickets_usage")))
@@ -80,11 +79,10 @@ async def tickets_page(
     query: CallbackQuery,
     callback_data: TicketPageCb,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """The ◀ ▶ buttons under /tickets."""
-    language = language_of(respondent.language)
     wanted = TicketFilter(callback_data.status or None, callback_data.category or None, callback_data.overdue)
     text, markup = await _page(uow, settings, wanted, callback_data.page, language)
     await uow.commit()
@@ -171,11 +169,10 @@ async def ticket_command(
     command: CommandObject,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """/ticket N: the full thread with action buttons."""
-    language = language_of(respondent.language)
     number = parse_ticket_number(command.args or "")
     if number is None:
         await message.answer(escape(t(language, "admin_ticket_usage")))
@@ -384,12 +381,12 @@ async def admin_text(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     flow: str | None,
     dialog: dict[str, Any],
     settings: Settings,
 ) -> None:
     """The reply or resolution note an admin was asked to type."""
-    language = language_of(respondent.language)
     text = (message.text or "").strip()
     if not text:
         await message.answer(escape(t(language, "type_your_answer")))

@@ -39,12 +39,12 @@ async def wizard_button(
     callback_data: WizardCb,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     flow: str | None,
     dialog: dict[str, Any],
     settings: Settings,
 ) -> None:
     """A choice pressed in the set-up; the last one creates the campaign."""
-    language = language_of(respondent.language)
     if flow != FLOW or FLOW not in dialog:
         await query.answer(t(language, "campaign_old_button"))
         return
@@ -69,10 +69,14 @@ async def wizard_button(
 
 
 async def wizard_text(
-    message: Message, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], settings: Settings
+    message: Message,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
+    dialog: dict[str, Any],
+    settings: Settings,
 ) -> None:
     """A tag or a list of ids typed during the set-up."""
-    language = language_of(respondent.language)
     state = WizardState.from_json(dialog[FLOW])
     try:
         state = wizard.typed(state, message.text or "")
@@ -149,10 +153,9 @@ async def campaigns_command(message: Message, uow: UnitOfWork, respondent: Respo
 
 
 async def campaign_button(
-    query: CallbackQuery, callback_data: CampaignCb, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: CampaignCb, uow: UnitOfWork, language: Language
 ) -> None:
     """Pause or resume a campaign, then show the refreshed overview."""
-    language = language_of(respondent.language)
     status = "paused" if callback_data.action == "paused" else "active"
     campaign = await uow.campaigns.set_status(callback_data.id, status)
     text, markup = await _overview(uow, language)

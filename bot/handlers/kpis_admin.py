@@ -14,20 +14,18 @@ from aiogram.types import Message
 
 from analysis.kpis import KpiTarget, kpi_table
 from bot.config import Settings
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.kpis import load_kpis
 from dialogs.terms import DIMENSIONS
-from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 DEFAULT_DAYS = 30
 
 
 async def kpis_command(
-    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, command: CommandObject, uow: UnitOfWork, language: Language, settings: Settings
 ) -> None:
     """/kpis [days]."""
-    language = language_of(respondent.language)
     args = (command.args or "").strip()
     if args and not (args.isdigit() and 1 <= int(args) <= 366):
         await message.answer(escape(t(language, "campaign_kpi_usage")))
