@@ -392,7 +392,8 @@ function renderReplyKeyboard(pane, rows) {
   for (const row of rows || []) {
     const line = el("div", "keyboard-row");
     for (const spec of row) {
-      const button = el("button", "reply-button", spec.request_contact ? `📱 ${spec.text}` : spec.text);
+      // Shown as the bot labelled it, as Telegram does (the label brings its own 📱).
+      const button = el("button", "reply-button", spec.text);
       button.type = "button";
       button.addEventListener("click", () => act(pane, () => postJSON(`/_emulator/chats/${pane.chatId}/press`, { button: spec.text })));
       line.append(button);
