@@ -39,6 +39,8 @@ class ReportSettings:
     top_keywords: int = 10
     top_priorities: int = 5
     charts: bool = True
+    # Question key → {"zh": …, "en": …}: what the tables show instead of the key (storage.analytics).
+    question_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def report_window(

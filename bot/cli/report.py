@@ -91,7 +91,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     digest_config = report_settings(settings, args.lang or settings.default_language)
     config = replace(digest_config, charts=args.format == "html")
     start, end = report_window(now, args.period, config.trend_periods, tz)
-    frames = asyncio.run(_load(settings, start, end))
+    frames, texts = asyncio.run(_load(settings, start, end))
+    config = replace(config, question_texts=texts)
     report = build_report(frames.answers, frames.responses, frames.complaints, now, args.period, config)
     rendered = _render(report, args.format)
     if args.format == "text" and args.output is None:
@@ -113,13 +114,16 @@ def _render(report: Report, fmt: str) -> str:
     return renderers[fmt]()
 
 
-async def _load(settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> Frames:
+async def _load(
+    settings: Settings, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[Frames, dict[str, dict[str, str]]]:
+    """The report's frames and the questions' wording."""
     from bot.runner import open_database
-    from storage.analytics import load_frames
+    from storage.analytics import load_frames, question_texts
 
     engine = await open_database(settings)
     try:
-        return await load_frames(engine, start, end)
+        return await load_frames(engine, start, end), await question_texts(engine)
     finally:
         await engine.dispose()
 

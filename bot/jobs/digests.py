@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -33,7 +33,7 @@ from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
-from storage.analytics import Frames, load_frames
+from storage.analytics import Frames, load_frames, question_texts
 from storage.database import session_factory
 from storage.locks import Lock, try_lock
 from storage.unit_of_work import UnitOfWork
@@ -76,7 +76,7 @@ async def build_period_report(
     engine: AsyncEngine, settings: Settings, freq: Freq, at: pd.Timestamp, language: Language
 ) -> tuple[Report, Frames]:
     """Load the frames a report of the period containing `at` needs, and build it with its charts."""
-    cfg = report_settings(settings, language)
+    cfg = replace(report_settings(settings, language), question_texts=await question_texts(engine))
     start, end = report_window(at, freq, cfg.trend_periods, settings.timezone)
     frames = await load_frames(engine, start, end)
     # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
