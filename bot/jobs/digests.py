@@ -25,6 +25,7 @@ from analysis.digest import (
     complaint_alerts,
     digest_text,
     dimension_alerts,
+    has_history,
     split_message,
 )
 from analysis.periods import Freq, PeriodBounds, period_of
@@ -95,7 +96,8 @@ async def send_report(
     if extra:
         text += "\n\n" + "\n".join(extra)
     parts = split_message(text)
-    chart = report.charts.get("index_trend")
+    # Before any answer or complaint the trend chart is an empty frame: the text says so instead.
+    chart = report.charts.get("index_trend") if has_history(report) else None
     if chart:
         caption = parts[0].split("\n", 1)[0][:CAPTION_LIMIT]
         await bot.send_photo(chat_id, BufferedInputFile(chart, "digest.png"), caption=caption)
