@@ -74,7 +74,8 @@ async def run_playground(
         people.add_customer("zh")
         with ExitStack() as resources:
             # The page is bound first so that a busy port is reported before the database starts.
-            page = await _serve_page(build_page_app(emulator, people, resources), options)
+            app = build_page_app(emulator, people, resources, bot_settings.timezone)
+            page = await _serve_page(app, options)
             try:
                 if options.demo:
                     await seed_demo(bot_settings)
