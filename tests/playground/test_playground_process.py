@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -177,3 +178,31 @@ def test_ctrl_c_of_make_run_stops_the_embedded_database_too(tmp_path: Path) -> N
         server = _postmaster_pid(pgdata)
         assert server is not None
     assert _postmaster_pid(pgdata) is None and _stopped(server)
+
+
+async def test_a_database_behind_its_migrations_stops_the_playground_at_once_saying_what_to_run(
+    pg_server: str, tmp_path: Path
+) -> None:
+    from tests.support.database import create_database, drop_database
+
+    url = await create_database(pg_server, prefix="tingjian_unmigrated")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "playground", "--port", "0"),
+            cwd=tmp_path,
+            env=tingjian_env(tmp_path, DATABASE_URL=url),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            # The bot's start-up allows 300 s; the failure must not wait for it.
+            _, err = await asyncio.wait_for(process.communicate(), 120)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    finally:
+        await drop_database(pg_server, url)
+    stderr = err.decode()
+    assert process.returncode == 2, stderr
+    assert "run `tingjian db upgrade`" in stderr and "Traceback" not in stderr
