@@ -33,24 +33,8 @@ from typing import Final, Literal
 
 import pandas as pd
 
-DIMENSIONS: Final = ("functionality", "safety", "comfort", "responsiveness")
-DIMENSION_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "functionality": {"zh": "功能性", "en": "Functionality"},
-    "safety": {"zh": "安全性", "en": "Safety"},
-    "comfort": {"zh": "舒适性", "en": "Comfort"},
-    "responsiveness": {"zh": "响应性", "en": "Responsiveness"},
-}
 ROLES: Final = ("item", "importance", "overall", "nps", "comment", "choice")
 RESPONSE_STATUSES: Final = ("started", "completed", "abandoned")
-CATEGORIES: Final = ("personnel", "process", "technology", "resources", "other")
-CATEGORY_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "personnel": {"zh": "人员素质", "en": "Personnel"},
-    "process": {"zh": "流程规范", "en": "Process"},
-    "technology": {"zh": "技术水平", "en": "Technology"},
-    "resources": {"zh": "资源配置", "en": "Resources"},
-    "other": {"zh": "其他", "en": "Other"},
-}
-SEVERITIES: Final = ("low", "medium", "high")
 TICKET_STATUSES: Final = ("received", "in_progress", "resolved", "closed")
 RESOLVED_STATUSES: Final = ("resolved", "closed")
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.frames import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSIONS
+from dialogs.terms import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSIONS
 
 DEFAULT_AREAS_FILE: Final = Path(__file__).parent / "data" / "improvement_areas.yaml"
 QUADRANT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {

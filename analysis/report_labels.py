@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from analysis.frames import CATEGORY_LABELS, DIMENSION_LABELS
+from dialogs.terms import CATEGORY_LABELS, DIMENSION_LABELS
 
 TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "title": ("服务质量测定报告", "Service quality report"),

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis import periods
-from analysis.frames import DIMENSION_LABELS
 from analysis.priorities import QUADRANT_LABELS
 from analysis.report_format import (
     Column,
@@ -35,6 +34,7 @@ from analysis.report_labels import (
 )
 from analysis.report_settings import WEIGHT_METHODS
 from analysis.scores import NO_ANSWER
+from dialogs.terms import DIMENSION_LABELS
 
 if TYPE_CHECKING:
     from analysis.report_model import Report

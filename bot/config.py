@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from bot.api.keys import parse_entry
 from dialogs.campaign import QuietHours
-from dialogs.tickets import SEVERITIES, Sla
+from dialogs.terms import SEVERITIES
+from dialogs.tickets import Sla
 
 TELEGRAM_API = "https://api.telegram.org"
 _CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")

@@ -13,7 +13,6 @@ from dialogs.i18n import LANGUAGES, Language
 
 Role = Literal["item", "importance", "overall", "nps", "comment", "choice"]
 Kind = Literal["rating", "scale", "choice", "text"]
-DIMENSION_KEYS = ("functionality", "safety", "comfort", "responsiveness")
 
 
 class Localized(BaseModel):

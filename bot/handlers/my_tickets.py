@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import CustomerTicketCb, MenuCb
 from bot.config import Settings
 from bot.tickets import category_name, change_status, local_time, status_name, tell_admins
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import TransitionError, ticket_number
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -63,10 +63,10 @@ async def ticket_feedback(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """Rate a resolved ticket (once), or reopen it within the window."""
-    language = language_of(respondent.language)
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None or complaint.respondent_id != respondent.id:
         await query.answer(t(language, "old_button_finished"))

@@ -24,7 +24,7 @@ from bot.surveys import (
     send_prompt,
     show_next,
 )
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 from storage.models import Respondent
@@ -90,10 +90,10 @@ async def menu_survey_buttons(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
 ) -> None:
     """Main-menu 'take the survey', and the resume / start-over offer."""
-    language = language_of(respondent.language)
     chat_id = query.from_user.id
     active = await active_survey(uow, dialog)
     if callback_data.action == "survey":
@@ -119,6 +119,7 @@ async def survey_button(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
 ) -> AnswerCallbackQuery:
@@ -129,7 +130,6 @@ async def survey_button(
     Bot API request fewer per answer), and in polling mode calls it itself once the handler is done.
     The card is turned before, so nothing the customer sees waits for it.
     """
-    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None or active.state.response_id != callback_data.r:
         return query.answer(t(language, "old_button_finished"))
@@ -159,11 +159,11 @@ async def survey_message(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
-    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None:
         return

@@ -34,6 +34,7 @@ from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
+from dialogs.terms import CATEGORIES
 from storage.analytics import Frames, load_frames, question_texts
 from storage.database import session_factory
 from storage.locks import Lock, try_lock
@@ -156,10 +157,7 @@ class DigestScheduler:
         report, frames = await build_period_report(self.engine, self.settings, "week", stamp, language)
         current = period_of(stamp, "week", self.settings.timezone)
         previous = period_of(stamp, "week", self.settings.timezone, -1)
-        names = {
-            c: t(language, f"complaint_category_{c}")
-            for c in ("personnel", "process", "technology", "resources", "other")
-        }
+        names: dict[str, str] = {c: t(language, f"complaint_category_{c}") for c in CATEGORIES}
         alerts = dimension_alerts(report, self.settings.alert_margin, language) + complaint_alerts(
             category_counts(frames.complaints, current),
             category_counts(frames.complaints, previous),

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.complaints import NewComplaint
+from dialogs.complaint_io import NewComplaint
 from storage.database import session_factory
 from storage.models import AnswerRow, Complaint, Response
 from storage.unit_of_work import UnitOfWork
