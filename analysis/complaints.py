@@ -286,7 +286,8 @@ def keywords(text: str, top_k: int = 5) -> list[str]:
     tags = [
         tag
         for tag, _ in tx.extract_tags(tx.normalise(text))
-        if (tx.has_han(tag) or tag in latin_words) and not any(tag in phrase for phrase in phrases)
+        if (tx.is_content_word(tag) if tx.has_han(tag) else tag in latin_words)
+        and not any(tag in phrase for phrase in phrases)
     ]
     quota = math.ceil(top_k / 2)
     merged = _unique([*phrases[:quota], *tags, *phrases[quota:]])

@@ -40,6 +40,12 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "vs_baseline": ("较基准 {change}", "vs baseline {change}"),
     "no_data": ("本期暂无数据", "no data this period"),
+    "no_history": (
+        "还没有数据：至今没有收到问卷回答或投诉。顾客参加调查或提交投诉后，"
+        "这里会显示综合指数、各维度得分和趋势图。",
+        "No data yet: no survey answers or complaints so far. Once customers answer the survey or "
+        "file complaints, the index, dimension scores and trend chart appear here.",
+    ),
     "low_sample": (
         "⚠️ 样本较少（n={n}），变化仅供参考",
         "⚠️ small sample (n={n}): changes are indicative only",
@@ -98,6 +104,8 @@ def digest_text(report: Report, lang: Lang) -> str:
     """The digest for the report's current period, in `lang`."""
     head = report.headline()
     lines = [_t("title", lang, kind=_t(report.meta.freq, lang), period=head.period)]
+    if not has_history(report):
+        return "\n".join([*lines, _t("no_history", lang)])
     if head.index is None:
         lines.append(_t("no_data", lang))
     else:
@@ -108,7 +116,7 @@ def digest_text(report: Report, lang: Lang) -> str:
         if head.index_vs_baseline is not None:
             parts.append(_t("vs_baseline", lang, change=_signed(head.index_vs_baseline)))
         lines.append(" · ".join(parts))
-    if head.low_sample:
+    if head.low_sample and head.index is not None:
         lines.append(_t("low_sample", lang, n=head.index_n))
     if head.below_plan:
         lines.append(_t("below_plan", lang, n=head.index_n, required=head.sample_required))
@@ -161,6 +169,12 @@ def digest_text(report: Report, lang: Lang) -> str:
 
 def _verdict(status: str, lang: Lang) -> str:
     return _t(status, lang) if status in _TEXT else status
+
+
+def has_history(report: Report) -> bool:
+    """Whether the report's window holds any survey response or complaint (else a chart is empty)."""
+    started = int(report.responses["started"].sum()) if "started" in report.responses else 0
+    return bool(report.trend["n"].sum() or report.trend["complaints"].sum() or started)
 
 
 def _dimension_line(row: DimensionRow, lang: Lang) -> str:

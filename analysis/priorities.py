@@ -4,7 +4,9 @@ IPA (Martilla & James 1977): each dimension is placed by importance (y) and perf
 against cross-hairs at the data means or at fixed scale midpoints. Quadrants:
 high importance & low performance → concentrate_here; high & high → keep_up;
 low & low → low_priority; low importance & high performance → possible_overkill.
-A value equal to a cross-hair counts as high.
+A value equal to a cross-hair counts as high. The quadrants are named for where a dimension sits
+(重要性较高·表现较低, …), not for what to do: what to do first is the ranking's call, and a name such
+as "low priority" on the dimension ranked first would contradict it.
 
 Ranking: every improvement area (from ``data/improvement_areas.yaml``) gets a 0–100 score,
 Σ weight · component, each component scaled to 0–1:
@@ -32,10 +34,10 @@ from dialogs.terms import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSI
 
 DEFAULT_AREAS_FILE: Final = Path(__file__).parent / "data" / "improvement_areas.yaml"
 QUADRANT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "concentrate_here": {"zh": "重点改进", "en": "Concentrate here"},
-    "keep_up": {"zh": "继续保持", "en": "Keep up the good work"},
-    "low_priority": {"zh": "低优先级", "en": "Low priority"},
-    "possible_overkill": {"zh": "可能过度投入", "en": "Possible overkill"},
+    "concentrate_here": {"zh": "重要性较高·表现较低", "en": "Higher importance, lower performance"},
+    "keep_up": {"zh": "重要性较高·表现较高", "en": "Higher importance, higher performance"},
+    "low_priority": {"zh": "重要性较低·表现较低", "en": "Lower importance, lower performance"},
+    "possible_overkill": {"zh": "重要性较低·表现较高", "en": "Lower importance, higher performance"},
 }
 SCALE_MAX: Final = 5.0
 # A drop of half a point on the 1–5 scale between periods counts as the strongest trend signal.
@@ -161,6 +163,8 @@ def rank_improvements(
     table["importance"] = table["dimension"].map(dims["importance"])
     table["performance"] = table["dimension"].map(dims["performance"])
     table["quadrant"] = table["dimension"].map(dims["quadrant"])
+    table["importance_cross"] = table["dimension"].map(dims["importance_cross"])
+    table["performance_cross"] = table["dimension"].map(dims["performance_cross"])
     need = table["dimension"].map(dims["need"]).fillna(0.0)
     table["complaints"] = _area_complaints(table, complaints)
     table["previous_complaints"] = _area_complaints(table, previous_complaints)
@@ -198,14 +202,16 @@ def _why(row: object, lang: str) -> str:
     cat = CATEGORY_LABELS.get(str(get("category")), {}).get(lang, str(get("category")))
     zh = lang == "zh"
     parts: list[str] = []
-    quadrant = get("quadrant")
-    if isinstance(quadrant, str):
-        label = QUADRANT_LABELS[quadrant][lang]
+    if isinstance(get("quadrant"), str):
+        # The numbers the ranking's "need" is made of, against the cross-hairs: no quadrant name,
+        # which would read as a priority of its own.
         imp, perf = float(get("importance")), float(get("performance"))
+        imp_mean, perf_mean = float(get("importance_cross")), float(get("performance_cross"))
         parts.append(
-            f"{dim}属“{label}”（重要性{imp:.2f}，表现{perf:.2f}）"
+            f"{dim}表现{perf:.2f}、重要性{imp:.2f}（各维度平均{perf_mean:.2f}、{imp_mean:.2f}）"
             if zh
-            else f"{dim} is '{label}' (importance {imp:.2f}, performance {perf:.2f})"
+            else f"{dim} performance {perf:.2f}, importance {imp:.2f} "
+            f"(mean of dimensions {perf_mean:.2f}, {imp_mean:.2f})"
         )
     n, prev = int(get("complaints")), int(get("previous_complaints"))
     if n:

@@ -145,6 +145,7 @@ def build_report(
             weights_used=choice.used,
             baseline_source=baseline_source,
             sla_hours=dict(cfg.sla_hours),
+            question_texts=dict(cfg.question_texts),
         ),
         index=index,
         dimensions=dims,
@@ -323,7 +324,14 @@ def _ipa(
         source = t("n_ipa_stated", cfg.lang)
     notes.setdefault("ipa", []).append(t("n_ipa_importance", cfg.lang, source=source))
     performance = float_dict(dims.dropna(subset=["mean"]).set_index("dimension")["mean"])
-    return ipa(importance, performance)
+    table = ipa(importance, performance)
+    if not table.empty:
+        crosshairs = {
+            "performance": f"{table['performance_cross'].iloc[0]:.2f}",
+            "importance": f"{table['importance_cross'].iloc[0]:.2f}",
+        }
+        notes["ipa"].append(t("n_ipa_crosshair", cfg.lang, **crosshairs))
+    return table
 
 
 def _priorities(

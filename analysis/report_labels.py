@@ -246,8 +246,8 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "n_weight_missing": ("{method}：无法计算（{reason}）。", "{method}: not available ({reason})."),
     "n_weight_fallback": (
-        "配置的权重方法“{wanted}”不可用，改用“{used}”。",
-        "The configured weight method '{wanted}' is not available; '{used}' is used instead.",
+        "配置的权重方法「{wanted}」不可用，改用「{used}」。",
+        "The configured weight method “{wanted}” is not available; “{used}” is used instead.",
     ),
     "n_ahp_cr": ("AHP 一致性比率 CR = {cr:.3f}{verdict}。", "AHP consistency ratio CR = {cr:.3f}{verdict}."),
     "n_ahp_ok": ("（<0.1，通过）", " (< 0.1, consistent)"),
@@ -378,6 +378,13 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
         "Computed across periods ({n}; at least 3 needed); correlation is not causation.",
     ),
     "n_ipa_importance": ("重要性取自：{source}。", "Importance from: {source}."),
+    "n_ipa_crosshair": (
+        "象限中的「较高」「较低」以各维度平均为界（表现 {performance}，重要性 {importance}）；"
+        "排名还计入投诉、趋势、成本与可行性，见理由。",
+        "“Higher”/“lower” in the quadrants are against the mean of the dimensions (performance "
+        "{performance}, importance {importance}); the ranking also weighs complaints, trend, cost and "
+        "feasibility (see Why).",
+    ),
     "n_ipa_stated": ("客户自评重要性（1–5）", "customer-stated importance (1–5)"),
     "n_ipa_weights": ("指数权重（无客户自评数据）", "index weights (no stated importance)"),
     "n_no_data_trend": ("趋势中无数据的周期保留为空。", "Periods without data stay empty in the trend."),
@@ -401,6 +408,11 @@ def present(value: object) -> bool:
 def dimension_label(key: object, lang: str) -> str:
     """A dimension's name in ``lang`` (the key itself if unknown, an em dash if missing)."""
     return DIMENSION_LABELS.get(str(key), {}).get(lang, str(key)) if present(key) else "—"
+
+
+def question_label(key: object, texts: Mapping[str, Mapping[str, str]], lang: str) -> str:
+    """A question's wording in ``lang`` from ``texts`` (the key itself when its wording is unknown)."""
+    return texts.get(str(key), {}).get(lang) or str(key)
 
 
 def category_label(key: object, lang: str) -> str:

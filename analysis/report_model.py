@@ -101,6 +101,7 @@ class ReportMeta:
     weights_used: str
     baseline_source: str
     sla_hours: Mapping[str, float]
+    question_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

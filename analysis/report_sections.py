@@ -24,7 +24,15 @@ from analysis.report_format import (
     section_with_notes,
 )
 from analysis.report_gbt import gbt_sections
-from analysis.report_labels import TEXT, category_label, dimension_label, present, severity_label, t
+from analysis.report_labels import (
+    TEXT,
+    category_label,
+    dimension_label,
+    present,
+    question_label,
+    severity_label,
+    t,
+)
 from analysis.report_settings import WEIGHT_METHODS
 from analysis.scores import NO_ANSWER
 from dialogs.terms import DIMENSION_LABELS
@@ -148,7 +156,9 @@ def _dimensions_section(report: Report, lang: str) -> Section:
 
 
 def _questions_section(report: Report, lang: str) -> Section:
+    texts = report.meta.question_texts
     frame = report.questions.assign(
+        question_key=report.questions["question_key"].map(lambda key: question_label(key, texts, lang)),
         role=report.questions["role"].map(lambda r: t(f"r_{r}", lang) if f"r_{r}" in TEXT else str(r)),
         dimension=report.questions["dimension"].map(lambda d: dimension_label(d, lang)),
     )
@@ -188,7 +198,11 @@ def _responses_section(report: Report, lang: str) -> Section:
     ]  # fmt: skip
     counts = frame_table("responses", _which(report.responses, lang), columns, lang)
     stopped_at = report.dropoff["question_key"].map(
-        lambda key: t("no_answer_yet", lang) if key == NO_ANSWER else key
+        lambda key: (
+            t("no_answer_yet", lang)
+            if key == NO_ANSWER
+            else question_label(key, report.meta.question_texts, lang)
+        )
     )
     drop = frame_table(
         "dropoff",

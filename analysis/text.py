@@ -27,6 +27,17 @@ _LATIN_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # Clause boundaries: a phrase rule or an n-gram never spans one of these.
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?。！？；：、，…\n\r\t()（）\[\]【】「」“”\"~～]+")
 
+# jieba's parts of speech that never name a hot spot on their own: numerals (一个多), time words
+# (昨天下午), quantifiers, pronouns, adverbs, prepositions, conjunctions, particles, modal words,
+# interjections, onomatopoeia, affixes, directions, lone characters, and "x", jieba's mark for a
+# dictionary entry that is no word (只开).
+_NOT_CONTENT_TAGS: Final = frozenset(
+    "m mq mg t tg q vq r rr rz rg d df dg p c u ul uv ud uj uz ug y e o h k f g zg x".split()
+)
+
+_NEGATIONS: Final = frozenset("不没未无")
+_BOUND_TAGS: Final = frozenset({"zg", "q", "k", "g"})
+
 _lock: Final = threading.Lock()
 _state: dict[str, bool] = {"ready": False}
 
@@ -135,6 +146,57 @@ def _clause_tokens(clause: str, hmm: bool = True) -> list[str]:
         position = run.end()
     tokens.extend(_LATIN_WORD.findall(clause[position:]))
     return tokens
+
+
+def is_content_word(token: str) -> bool:
+    """Whether a Chinese token is a whole word that can name a hot spot on its own.
+
+    A dictionary word counts when its part of speech carries content (not 一个多, 昨天下午); a word
+    the dictionary lacks, or that the lexicon added as a cue, counts when it is a compound of such
+    words, a negation allowed in front (不专业, 支付失败, but not the fragment 只开).
+    """
+    word = normalise(token)
+    tag = _tag_of(word)
+    if tag is not None:
+        return tag not in _NOT_CONTENT_TAGS
+    return _is_content_compound(word)
+
+
+def _tag_of(word: str) -> str | None:
+    """jieba's part of speech for a word of its dictionary or the user dictionary (None: untagged)."""
+    ensure_jieba()
+    import jieba.posseg as jieba_posseg  # loaded with jieba.analyse by init_jieba
+
+    tag = jieba.dt.user_word_tag_tab.get(word) or jieba_posseg.dt.word_tag_tab.get(word)
+    return None if tag is None else str(tag)
+
+
+def _fits_compound(piece: str, *, first: bool) -> bool:
+    if first and piece in _NEGATIONS:
+        return True
+    tag = _tag_of(piece)
+    if tag is None:
+        return False
+    if tag not in _NOT_CONTENT_TAGS:
+        return True
+    # After a first word: a bound morpheme (快递员, 充电桩) or a two-character word jieba files
+    # as an adverb but that names a state here (网络异常).
+    return not first and (tag in _BOUND_TAGS if len(piece) == 1 else tag == "d")
+
+
+@cache
+def _is_content_compound(word: str) -> bool:
+    # Splits of word[:end] into tagged content words; the first piece may be a negation instead.
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(end):
+            piece = word[start:end]
+            if not reachable[start] or piece == word:
+                continue
+            if _fits_compound(piece, first=start == 0):
+                reachable[end] = True
+                break
+    return len(word) > 1 and reachable[-1]
 
 
 def extract_tags(text: str, top_k: int | None = None) -> list[tuple[str, float]]:

@@ -30,6 +30,7 @@ from dialogs.complaint_flow import (
     Prompt,
     Step,
     describe_prompt,
+    mask_phone,
 )
 from dialogs.i18n import Language, t
 from storage.models import Complaint, Respondent
@@ -130,7 +131,11 @@ def prompt_markup(
 async def send_step(
     bot: Bot, chat_id: int, step: Step, language: Language, previous_step: str | None
 ) -> None:
-    """Show the notice (if any) and the prompt; offer the share-contact keyboard on the phone step."""
+    """Show the notice (if any) and the prompt; offer the share-contact keyboard on the phone step.
+
+    A reply keyboard needs a message of its own, so the one that brings the share button says how
+    to use it, and the one that takes it away says what became of the number: never a bare emoji.
+    """
     if step.prompt is None:
         if step.notice:
             await bot.send_message(
@@ -141,15 +146,27 @@ async def send_step(
     if step.notice:
         text = f"<i>{escape(t(language, step.notice))}</i>\n\n{text}"
     if step.prompt.asks_phone and previous_step != "phone":
+        # Not one-time: the button stays for as long as the step lasts (a mistyped number included)
+        # and goes when the step is left, below.
         share = ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text=t(language, SHARE_CONTACT_LABEL), request_contact=True)]],
             resize_keyboard=True,
-            one_time_keyboard=True,
         )
-        await bot.send_message(chat_id, "📱", reply_markup=share)
+        await bot.send_message(chat_id, escape(t(language, "complaint_phone_share_hint")), reply_markup=share)
     elif previous_step == "phone" and step.state.step != "phone":
-        await bot.send_message(chat_id, "👌", reply_markup=ReplyKeyboardRemove())
+        await bot.send_message(
+            chat_id, escape(phone_outcome(step.state, language)), reply_markup=ReplyKeyboardRemove()
+        )
     await bot.send_message(chat_id, text, reply_markup=markup if markup.inline_keyboard else None)
+
+
+def phone_outcome(state: ComplaintState, language: Language) -> str:
+    """What became of the phone number once the phone step is left: kept, skipped, or not yet."""
+    if state.step == "confirm" and state.phone:
+        return t(language, "complaint_phone_kept", phone=mask_phone(state.phone))
+    if state.step == "confirm" and state.wants_contact:
+        return t(language, "complaint_phone_skipped")
+    return t(language, "complaint_phone_left")
 
 
 def _leaving_phone(previous_step: str | None) -> ReplyKeyboardRemove | None:

@@ -18,7 +18,10 @@ SUMMARY_TEXT_LIMIT = 200
 def question_text(survey: Survey, prompt: Prompt, language: Language, notice: str | None = None) -> str:
     """The question message: optional notice, progress mark and dimension, the question, a hint."""
     question = prompt.question
-    header = t(language, "progress", number=prompt.number, total=prompt.total)
+    if prompt.number is None:
+        header = t(language, "progress_extra")
+    else:
+        header = t(language, "progress", number=prompt.number, total=prompt.total)
     if question.dimension:
         header += f" · {survey.dimension_name(question.dimension, language)}"
     lines = [f"<i>{escape(_notice(prompt, language, notice))}</i>\n"] if notice else []

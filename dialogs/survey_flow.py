@@ -72,10 +72,14 @@ Effect = SaveAnswer | CompleteResponse
 
 @dataclass(frozen=True)
 class Prompt:
-    """A question to show, with its progress mark and the buttons it offers."""
+    """A question to show, with its progress mark and the buttons it offers.
+
+    `number` of `total` counts only the questions everyone is asked, so neither moves when a
+    conditional question appears or goes; a conditional question has no number (None).
+    """
 
     question: Question
-    number: int
+    number: int | None
     total: int
     options: tuple[Option, ...]
     can_back: bool
@@ -158,12 +162,11 @@ def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
         return None
     question = survey.question(state.position)
     scale = survey.scale_of(question)
-    visible = visible_questions(survey, state.answers)
-    number = len(state.path) + 1
+    fixed = [q.key for q in survey.questions if q.show_if is None]
     return Prompt(
         question=question,
-        number=number,
-        total=max(len(visible), number),
+        number=fixed.index(question.key) + 1 if question.key in fixed else None,
+        total=len(fixed),
         options=scale.all_options() if scale else (),
         can_back=bool(state.path),
         can_skip=not question.required,

@@ -262,3 +262,16 @@ async def _frames(connection: asyncpg.Connection, window: _Window) -> Frames:
         responses=await _responses(connection, window),
         complaints=await _complaints(connection, window, include_open=True),
     )
+
+
+async def question_texts(source: Source) -> dict[str, dict[str, str]]:
+    """Each question key's wording, {"zh": …, "en": …}, from the newest survey version that has it.
+
+    Reports show these instead of the keys (comfort_attitude); a key asked in two surveys takes
+    the wording of the version loaded last.
+    """
+    async with _driver(source) as connection:
+        rows = await connection.fetch(
+            "SELECT key, text_zh, text_en FROM questions ORDER BY survey_version_id, id"
+        )
+    return {row["key"]: {"zh": row["text_zh"], "en": row["text_en"]} for row in rows}

@@ -100,8 +100,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         keep_insignificant_drivers=args.keep_insignificant_drivers,
     )
     start, end = report_window(now, args.period, config.trend_periods, tz)
-    frames, design = asyncio.run(_load(settings, start, end))
-    config = replace(config, design=design)
+    frames, design, texts = asyncio.run(_load(settings, start, end))
+    config = replace(config, design=design, question_texts=texts)
     report = build_report(frames.answers, frames.responses, frames.complaints, now, args.period, config)
     rendered = _render(report, args.format)
     if args.format == "text" and args.output is None:
@@ -123,14 +123,18 @@ def _render(report: Report, fmt: str) -> str:
     return renderers[fmt]()
 
 
-async def _load(settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Frames, SurveyDesign]:
+async def _load(
+    settings: Settings, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[Frames, SurveyDesign, dict[str, dict[str, str]]]:
+    """The report's frames, the survey design (paired questions) and the questions' wording."""
     from bot.jobs.digests import load_survey_design
     from bot.runner import open_database
-    from storage.analytics import load_frames
+    from storage.analytics import load_frames, question_texts
 
     engine = await open_database(settings)
     try:
-        return await load_frames(engine, start, end), await load_survey_design(engine)
+        frames = await load_frames(engine, start, end)
+        return frames, await load_survey_design(engine), await question_texts(engine)
     finally:
         await engine.dispose()
 

@@ -25,6 +25,7 @@ from analysis.digest import (
     complaint_alerts,
     digest_text,
     dimension_alerts,
+    has_history,
     split_message,
 )
 from analysis.periods import Freq, PeriodBounds, period_of
@@ -35,7 +36,7 @@ from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
 from dialogs.survey import Survey
 from dialogs.terms import CATEGORIES
-from storage.analytics import Frames, load_frames
+from storage.analytics import Frames, load_frames, question_texts
 from storage.database import session_factory
 from storage.locks import Lock, try_lock
 from storage.unit_of_work import UnitOfWork
@@ -100,7 +101,11 @@ async def build_period_report(
     engine: AsyncEngine, settings: Settings, freq: Freq, at: pd.Timestamp, language: Language
 ) -> tuple[Report, Frames]:
     """Load the frames a report of the period containing `at` needs, and build it with its charts."""
-    cfg = replace(report_settings(settings, language), design=await load_survey_design(engine))
+    cfg = replace(
+        report_settings(settings, language),
+        design=await load_survey_design(engine),
+        question_texts=await question_texts(engine),
+    )
     start, end = report_window(at, freq, cfg.trend_periods, settings.timezone)
     frames = await load_frames(engine, start, end)
     # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
@@ -119,7 +124,8 @@ async def send_report(
     if extra:
         text += "\n\n" + "\n".join(extra)
     parts = split_message(text)
-    chart = report.charts.get("index_trend")
+    # Before any answer or complaint the trend chart is an empty frame: the text says so instead.
+    chart = report.charts.get("index_trend") if has_history(report) else None
     if chart:
         caption = parts[0].split("\n", 1)[0][:CAPTION_LIMIT]
         await bot.send_photo(chat_id, BufferedInputFile(chart, "digest.png"), caption=caption)

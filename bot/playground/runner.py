@@ -74,7 +74,8 @@ async def run_playground(
         people.add_customer("zh")
         with ExitStack() as resources:
             # The page is bound first so that a busy port is reported before the database starts.
-            page = await _serve_page(build_page_app(emulator, people, resources), options)
+            app = build_page_app(emulator, people, resources, bot_settings.timezone)
+            page = await _serve_page(app, options)
             try:
                 if options.demo:
                     await seed_demo(bot_settings)
@@ -115,7 +116,15 @@ async def _run_bot(emulator: BotAPIEmulator, settings: Settings, announce: Calla
 
 
 async def _wait_for_polling(emulator: BotAPIEmulator, polling: asyncio.Task[None]) -> None:
-    started = await emulator.wait_until(lambda: emulator.active_polls > 0 or polling.done(), STARTUP_TIMEOUT)
+    # The emulator re-checks its condition only on its own events: a bot that fails to start
+    # (a database behind its migrations) is noticed by waiting on its task as well.
+    polls = asyncio.ensure_future(emulator.wait_until(lambda: emulator.active_polls > 0, STARTUP_TIMEOUT))
+    try:
+        await asyncio.wait({polls, polling}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not polls.done():
+            polls.cancel()
+    started = polls.done() and not polls.cancelled() and polls.result()
     if polling.done():
         polling.result()  # re-raise what broke start-up (e.g. a database that is behind)
         raise RuntimeError("the bot stopped before it started polling")

@@ -1,7 +1,8 @@
 """The playground's web app: the chat page, its font, the emulator's control API and a few page helpers.
 
 Routes besides the page and /static/:
-  GET  /_playground/info                      -> {"bot", "bot_api", "admin_id", "people": [person]}
+  GET  /_playground/info                      -> {"bot", "bot_api", "admin_id", "timezone",
+                                                  "people": [person]}
   POST /_playground/customers                 {"language": "zh"|"en"} -> person
   GET  /_playground/chats/{chat_id}/commands  -> {"commands": [{"command", "description"}]}
   POST /_playground/chats/{chat_id}/media     multipart "file" (+ "caption") -> {"message"}
@@ -31,17 +32,25 @@ STATIC_DIR = Path(__file__).parent / "static"
 CJK_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
 PEOPLE_KEY: web.AppKey[People] = web.AppKey("people")
 FONT_KEY: web.AppKey[Path] = web.AppKey("font")
+TIMEZONE_KEY: web.AppKey[str] = web.AppKey("timezone")
 PHOTO_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MAX_UPLOAD = 20 * 1024 * 1024
 # The 16 MB font is fetched once per browser; pages and scripts always fresh so edits show at once.
 FONT_CACHE = "public, max-age=604800, immutable"
 
 
-def build_page_app(emulator: BotAPIEmulator, people: People, resources: ExitStack) -> web.Application:
-    """The aiohttp app serving the page on the playground's address (``resources`` keeps the font file)."""
+def build_page_app(
+    emulator: BotAPIEmulator, people: People, resources: ExitStack, timezone: str
+) -> web.Application:
+    """The aiohttp app serving the page on the playground's address (``resources`` keeps the font file).
+
+    ``timezone`` is the operator's TIMEZONE: the page shows message times in it, as the bot's own
+    texts (ticket times, digests) do, whatever the browser's zone.
+    """
     app = web.Application(client_max_size=MAX_UPLOAD + 64 * 1024)
     app[EMULATOR_KEY] = emulator
     app[PEOPLE_KEY] = people
+    app[TIMEZONE_KEY] = timezone
     font = importlib.resources.files(CJK_FONT[0]).joinpath(CJK_FONT[1])
     app[FONT_KEY] = resources.enter_context(importlib.resources.as_file(font))
     app.router.add_get("/", _index)
@@ -83,6 +92,7 @@ async def _info(request: web.Request) -> web.Response:
             "bot": {"name": bot.first_name, "username": bot.username},
             "bot_api": emulator.base_url,  # where the bot polls (loopback), for tools and tests
             "admin_id": ADMIN_ID,
+            "timezone": request.app[TIMEZONE_KEY],
             "people": [p.view() for p in request.app[PEOPLE_KEY].all()],
         }
     )

@@ -21,7 +21,7 @@ def test_ipa_quadrants_with_mean_crosshairs() -> None:
         "comfort": "possible_overkill",
         "responsiveness": "low_priority",
     }
-    assert table.loc["functionality", "quadrant_zh"] == "重点改进"
+    assert table.loc["functionality", "quadrant_zh"] == "重要性较高·表现较低"
     assert table.loc["safety", "importance_cross"] == pytest.approx(3.825)
     assert table.loc["safety", "performance_cross"] == pytest.approx(3.7)
     assert table.loc["functionality", "gap"] == pytest.approx(1.4)
@@ -92,14 +92,40 @@ def test_ranking_by_hand() -> None:
     expected = 100 * (0.35 * need + 0.25 * 1.0 + 0.15 * trend + 0.15 * 1.0 + 0.10 * 1.0)
     assert first["score"] == pytest.approx(expected)
     assert first["why_zh"] == (
-        "功能性属“重点改进”（重要性4.50，表现3.10）；本期人员素质类投诉2起（较上期+1）；"
+        "功能性表现3.10、重要性4.50（各维度平均3.70、3.83）；本期人员素质类投诉2起（较上期+1）；"
         "得分下降0.25；成本低、易落地"
     )
     assert first["why_en"] == (
-        "Functionality is 'Concentrate here' (importance 4.50, performance 3.10); "
+        "Functionality performance 3.10, importance 4.50 (mean of dimensions 3.70, 3.83); "
         "2 personnel complaints (+1 vs previous); score down 0.25; low cost, easy to do"
     )
     assert ranked.iloc[1]["why_en"].endswith("costly")
+
+
+def test_a_dimension_just_under_the_mean_importance_ranked_first_is_not_called_low_priority() -> None:
+    # The demo data's case: responsiveness is the weakest dimension and draws the complaints, but
+    # its stated importance (4.04) sits a hair under the mean of the four (4.05).
+    importance = {"functionality": 4.18, "safety": 4.44, "comfort": 3.53, "responsiveness": 4.04}
+    performance = {"functionality": 3.88, "safety": 4.14, "comfort": 3.79, "responsiveness": 3.10}
+    table = pr.ipa(importance, performance)
+    assert table.set_index("dimension").loc["responsiveness", "quadrant"] == "low_priority"
+    current = complaints(
+        [(i, "personnel", "responsiveness", "low", "received", 0, None, None, None, []) for i in range(5)]
+    )
+    ranked = pr.rank_improvements(table, pr.load_improvement_areas(), current)
+    first = ranked.iloc[0]
+    assert (first["dimension"], first["category"]) == ("responsiveness", "personnel")
+    # The reason is the numbers the ranking used, against the same cross-hairs, and no quadrant
+    # name that reads as a priority of its own beside the rank.
+    assert first["why_zh"].startswith(
+        "响应性表现3.10、重要性4.04（各维度平均3.73、4.05）；本期人员素质类投诉5起"
+    )
+    assert first["why_en"].startswith(
+        "Responsiveness performance 3.10, importance 4.04 (mean of dimensions 3.73, 4.05); 5 personnel"
+    )
+    shown = " ".join([*ranked["why_zh"], *ranked["why_en"], *table["quadrant_zh"], *table["quadrant_en"]])
+    claims = ("优先", "重点改进", "过度投入", "继续保持", "priority", "Concentrate", "overkill", "Keep up")
+    assert [claim for claim in claims if claim in shown] == []
 
 
 def test_ranking_without_complaint_data_or_trend() -> None:

@@ -101,3 +101,50 @@ async def test_a_second_run_reuses_the_demo_customers(db: AsyncEngine) -> None:
     assert await _scalar(db, "SELECT count(*) FROM respondents") == first.respondents
     assert await _scalar(db, "SELECT count(*) FROM responses") == 2 * first.responses
     assert await _scalar(db, "SELECT count(*) FROM respondents WHERE first_name IS NOT NULL") == 0
+
+
+async def test_the_demo_report_and_digest_read_without_contradictions(db: AsyncEngine) -> None:
+    from analysis import text as tx
+    from analysis.digest import digest_text
+    from analysis.report import ReportSettings, build_report
+    from storage.analytics import question_texts
+
+    version_id = await _store_survey(db)
+    config = DemoConfig(seed=0, end=END)  # the operator's `tingjian demo-data`, at a fixed end
+    summary = await write_demo_data(db, version_id, config)
+    frames = await load_frames(db, summary.start, summary.end)
+    texts = await question_texts(db)
+    survey = load_survey_file(default_survey_path())
+    reports = {
+        lang: build_report(
+            frames.answers,
+            frames.responses,
+            frames.complaints,
+            summary.end - pd.Timedelta(seconds=2),
+            "week",
+            ReportSettings(lang=lang, charts=False, question_texts=texts),
+        )
+        for lang in ("zh", "en")
+    }
+    shown = {lang: (report.to_text(), digest_text(report, lang)) for lang, report in reports.items()}
+
+    # Questions by their wording, never by key.
+    for lang, (full, _) in shown.items():
+        assert [q.key for q in survey.questions if f"\n{q.key} " in full] == [], lang
+        assert survey.question("comfort_attitude").text.get(lang) in full
+    # Each priority's reason quotes the figures the dimension lines and the ranking use, and no
+    # quadrant name that could read as a priority of its own.
+    zh = reports["zh"]
+    means = {row.dimension: row.mean for row in zh.dimension_rows()}
+    top = zh.top_priorities(3)
+    assert top
+    for priority in top:
+        assert f"表现{means[priority.dimension]:.2f}" in priority.why
+    for claim in ("低优先级", "重点改进", "可能过度投入", "继续保持"):
+        assert claim not in shown["zh"][0] and claim not in shown["zh"][1]
+    # One quotation style per language.
+    assert not any(mark in "".join(shown["zh"]) for mark in '“”"')
+    assert not any(mark in "".join(shown["en"]) for mark in "「」")
+    # Hot words are whole words.
+    hot = list(zh.keywords["keyword"])
+    assert hot and [w for w in hot if tx.has_han(w) and not tx.is_content_word(w)] == []

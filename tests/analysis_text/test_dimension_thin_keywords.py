@@ -114,3 +114,21 @@ def test_english_keywords_are_lower_case_words_without_stopwords() -> None:
 def test_keywords_of_empty_text() -> None:
     assert keywords("") == []
     assert keywords("😡") == []
+
+
+def test_hot_words_are_whole_words_not_fragments_times_or_amounts() -> None:
+    # 只开 is a classifier cue in the lexicon ("only one window open"), not a word a reader knows;
+    # 昨天下午 and 一个多 say when and how much, not what went wrong.
+    text = (
+        "昨天下午在人民路营业厅办业务，窗口只开了一个，排了一个多小时的队。"
+        "工作人员态度还很冷淡，问什么都不耐烦。"
+    )
+    words = keywords(text, top_k=10)
+    assert {"只开", "昨天下午", "一个多"}.isdisjoint(words)
+    assert {"不耐烦", "营业厅", "冷淡", "窗口"} <= set(words)
+
+
+@pytest.mark.parametrize("text", ["不专业。", "APP闪退，支付失败", "充电桩坏了", "网络异常，办不了"])
+def test_compound_lexicon_words_stay_hot_words(text: str) -> None:
+    words = keywords(text)
+    assert {"不专业", "支付失败", "闪退", "充电桩", "网络异常"} & set(words), words

@@ -6,7 +6,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import render
 from bot.callbacks import SurveyCb
-from dialogs.survey_flow import Pick, Prompt, SurveyState, handle, prompt_for, start
+from dialogs.survey import Survey
+from dialogs.survey_flow import Back, Pick, Prompt, SurveyState, Typed, handle, prompt_for, start
 from dialogs.survey_loader import default_survey_path, load_survey_file
 
 SURVEY = load_survey_file(default_survey_path())
@@ -74,3 +75,59 @@ def test_menus() -> None:
     assert rows(render.resume_keyboard("zh", RESPONSE)) == [["▶️ 继续上次", "🔄 重新开始"]]
     assert rows(render.language_keyboard()) == [["中文", "English"]]
     assert rows(render.complaint_offer("en")) == [[render.t("en", "btn_complain")]]
+
+
+def _skip_logic_survey() -> Survey:
+    """Two conditional questions: one in the middle after a low item, one at the end."""
+    rating = {"kind": "rating", "options": [{"value": v} for v in range(1, 6)]}
+
+    def ask(key: str, role: str, **more: object) -> dict[str, object]:
+        return {"key": key, "text": {"zh": f"{key}？", "en": f"{key}?"}, "role": role, **more}
+
+    low_item = {"any_score_at_most": 2, "roles": ["item"]}
+    return Survey.model_validate(
+        {
+            "key": "branching",
+            "title": {"zh": "分支", "en": "Branching"},
+            "intro": {"zh": "说明", "en": "Intro"},
+            "scales": {"rating": rating},
+            "dimensions": [{"key": "comfort", "name": {"zh": "舒适性", "en": "Comfort"}}],
+            "questions": [
+                ask("q1", "item", dimension="comfort", scale="rating"),
+                ask("q2", "item", dimension="comfort", scale="rating"),
+                ask("why", "comment", kind="text", required=False, show_if=low_item),
+                ask("q3", "item", dimension="comfort", scale="rating"),
+                ask("q4", "overall", scale="rating"),
+                ask("last", "comment", kind="text", required=False, show_if=low_item),
+            ],
+        }
+    )
+
+
+def test_the_counter_never_moves_when_a_conditional_question_appears_or_goes() -> None:
+    survey = _skip_logic_survey()
+    step = start(survey, RESPONSE)
+    headers = []
+    for event in (Pick(4), Pick(1), Typed("太慢"), Back(), Back(), Pick(5), Pick(4), Pick(4)):
+        assert step.prompt is not None
+        headers.append(render.question_text(survey, step.prompt, "zh").split("\n")[0])
+        step = handle(survey, step.state, event)
+    assert step.state.finished
+    assert headers == [
+        "<b>第 1/4 题 · 舒适性</b>",
+        "<b>第 2/4 题 · 舒适性</b>",
+        "<b>补充问题</b>",  # the low score brings the follow-up: no number, the total stays 4
+        "<b>第 3/4 题 · 舒适性</b>",
+        "<b>补充问题</b>",
+        "<b>第 2/4 题 · 舒适性</b>",  # changed to 5: the follow-up goes, the numbers stay
+        "<b>第 3/4 题 · 舒适性</b>",
+        "<b>第 4/4 题</b>",
+    ]
+
+
+def test_the_default_survey_counts_sixteen_whatever_the_scores() -> None:
+    low, high = prompt_after([1, 1, 1]), prompt_after([5, 5, 5])
+    assert (low.number, low.total) == (high.number, high.total) == (4, 16)
+    comment = prompt_after([1] * 15 + [9])
+    assert comment.question.key == "comment"
+    assert render.question_text(SURVEY, comment, "en").startswith("<b>Follow-up question</b>")

@@ -172,12 +172,12 @@ def test_chinese_path_three_messages_with_a_photo_and_a_corrected_category() -> 
 def test_english_path_with_unsure_dimension_and_no_contact() -> None:
     steps = run([Text(EN_TEXT), "done", "ok", "unsure", "high", "no"])
     category_text, category_labels = texts(steps[2], "en")
-    assert category_text.startswith('From your description, this looks like a "Staff" issue.')
+    assert category_text.startswith("From your description, this looks like a “Staff” issue.")
     assert category_labels[0] == "👍 Yes, that's it"
     assert "💬 Other" in category_labels
 
     dimension_text, dimension_labels = texts(steps[3], "en")
-    assert '"comfort"' in dimension_text
+    assert "“comfort”" in dimension_text
     assert "🤷 Not sure" in dimension_labels
 
     summary = texts(steps[6], "en")[0]

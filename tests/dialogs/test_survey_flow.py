@@ -81,13 +81,14 @@ def test_each_answer_is_an_effect_to_persist_when_given(survey: Survey) -> None:
     assert step.state.position == "func_practical"
 
 
-def test_low_score_makes_the_comment_appear_and_counts_it_in_the_total(survey: Survey) -> None:
+def test_low_score_makes_the_comment_appear_without_moving_the_count(survey: Survey) -> None:
     step = run(survey, [Pick(2)])
-    assert step.prompt is not None and step.prompt.total == 17
+    assert step.prompt is not None and (step.prompt.number, step.prompt.total) == (2, 16)
     inputs = all_fours(survey)
     inputs[0] = Pick(1)
     step = run(survey, inputs)
     assert step.state.position == "comment" and step.prompt is not None and step.prompt.can_skip
+    assert (step.prompt.number, step.prompt.total) == (None, 16)
     done = handle(survey, step.state, Typed("  排队太久了  "))
     assert done.state.finished
     assert SaveAnswer("comment", score=None, text="排队太久了") in done.effects

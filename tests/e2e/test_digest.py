@@ -214,3 +214,26 @@ async def test_a_digest_goes_out_while_a_campaign_send_holds_its_lock(
         assert await digest.run_once(MONDAY_MORNING) >= 2
     await first.wait_for(lambda: any("综合指数" in text for text in digests(first)), what="zh digest")
     await digest.bot.session.close()
+
+
+async def test_before_any_answer_or_complaint_the_digest_says_so_without_an_empty_chart(
+    db: AsyncEngine, emulator: BotAPIEmulator
+) -> None:
+    # A fresh deployment (or playground): nothing answered, nothing filed, yet a digest is due.
+    await load_default_survey(db)
+    async with running_bot(db, emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN})):
+        admin = emulator.customer(ADMIN_ID)
+        await admin.send("/start")
+        digest = scheduler(db, emulator)
+        assert await digest.run_once(MONDAY_MORNING) >= 1
+        await admin.wait_for(lambda: bool(digests(admin)), what="the digest")
+        assert digests(admin) == [
+            "📊 服务质量周报（2026-W47）\n还没有数据：至今没有收到问卷回答或投诉。"
+            "顾客参加调查或提交投诉后，这里会显示综合指数、各维度得分和趋势图。"
+        ]
+        assert not any(m.media_kind == "photo" for m in admin.messages)
+        await admin.send("/digest")
+        await admin.wait_for(lambda: len(digests(admin)) == 2, what="the /digest answer")
+        assert "还没有数据" in digests(admin)[-1]
+        assert not any(m.media_kind == "photo" for m in admin.messages)
+        await digest.bot.session.close()

@@ -56,12 +56,34 @@ def ensure_chromium() -> None:
     assert not absent, f"{missing} installed but {absent} are missing"
 
 
-def start_chromium() -> webdriver.Chrome:
-    """A headless Chromium WebDriver (the caller quits it)."""
+# The machine's fonts minus every font that has Chinese, Japanese or Korean: what a browser sees on
+# a machine without CJK fonts, whatever this machine has installed.
+NO_CJK_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>ko</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+
+
+def start_chromium(fontconfig: Path | None = None, timezone: str | None = None) -> webdriver.Chrome:
+    """A headless Chromium WebDriver (the caller quits it); ``fontconfig`` replaces the font set,
+    ``timezone`` the machine's time zone."""
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     # Selenium Manager would go to the network to look for drivers; Debian's is given explicitly.
     os.environ.setdefault("SE_OFFLINE", "true")
-    return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    env = dict(os.environ)
+    if fontconfig:
+        env["FONTCONFIG_FILE"] = str(fontconfig)
+    if timezone:
+        env["TZ"] = timezone
+    return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER), env=env))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from selenium import webdriver
 
-from tests.playground.browser import ensure_chromium, start_chromium
+from tests.playground.browser import NO_CJK_FONTCONFIG, ensure_chromium, start_chromium
 from tests.playground.process import Playground, playground_process
 
 CONFIGURED_ADMIN = 4242
@@ -34,6 +34,21 @@ def chromium() -> None:
 def browser(chromium: None) -> Iterator[webdriver.Chrome]:
     """A fresh headless Chromium."""
     driver = start_chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser_without_cjk_fonts(
+    chromium: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium that sees none of the machine's Chinese, Japanese or Korean fonts,
+    on a machine whose clock is in São Paulo (far from the operator's TIMEZONE, Asia/Shanghai)."""
+    config = tmp_path_factory.mktemp("fonts") / "fonts.conf"
+    config.write_text(NO_CJK_FONTCONFIG, encoding="utf-8")
+    driver = start_chromium(config, timezone="America/Sao_Paulo")
     try:
         yield driver
     finally:

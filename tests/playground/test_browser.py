@@ -5,12 +5,17 @@ Leaves test-artifacts/playground-chat.png (customer and admin side by side) for 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.playground import ADMIN_ID
@@ -162,3 +167,100 @@ async def test_bot_html_is_rendered_from_a_whitelist_and_user_text_stays_text(
     assert not bubble.find_elements(By.CSS_SELECTOR, "script")
     outgoing = pane.find_elements(By.CSS_SELECTOR, ".message.outgoing .bubble")[-1]
     assert not outgoing.find_elements(By.CSS_SELECTOR, "b, i")
+
+
+# Characters the served font covers (its unicode-range), and emoji, in an element's own text (its
+# placeholder for a text field): DevTools reports the fonts of an element's own text nodes.
+CJK = "[\\u2e80-\\u2fdf\\u3000-\\u9fff\\uf900-\\ufaff\\ufe30-\\ufe4f\\uff00-\\uffef]"
+COUNT_JS = (
+    "const e = arguments[0];"
+    "const text = e.tagName === 'INPUT' ? e.placeholder"
+    "  : [...e.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.data).join('');"
+    "const count = (pattern) => (text.match(pattern) || []).length;"
+    f"return [count(/{CJK}/gu), count(/\\p{{Extended_Pictographic}}/gu)];"
+)
+
+
+def glyph_sources(browser: webdriver.Chrome, element: WebElement) -> tuple[int, int, int, int]:
+    """(CJK characters, glyphs drawn with the served Noto Sans CJK, emoji, glyphs from an emoji font)
+    of ``element``'s own text, as Chromium rendered it (DevTools: CSS.getPlatformFontsForNode)."""
+    cjk, emoji = browser.execute_script(COUNT_JS, element)
+    if not cjk and not emoji:
+        return 0, 0, 0, 0
+    browser.execute_script("window.__probe = arguments[0];", element)
+    probe = browser.execute_cdp_cmd("Runtime.evaluate", {"expression": "window.__probe"})
+    browser.execute_cdp_cmd("DOM.getDocument", {"depth": -1, "pierce": True})
+    node = browser.execute_cdp_cmd("DOM.requestNode", {"objectId": probe["result"]["objectId"]})["nodeId"]
+    fonts = browser.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    served = sum(f["glyphCount"] for f in fonts if f["familyName"].startswith("Noto Sans CJK"))
+    emoji_font = sum(f["glyphCount"] for f in fonts if "Emoji" in f["familyName"])
+    return cjk, served, emoji, emoji_font
+
+
+def assert_drawn_with_the_served_fonts(browser: webdriver.Chrome, css: str) -> None:
+    """Every CJK character under ``css`` drawn by the served font (it may draw the odd space or digit
+    beside them too), none left to a font without it (an empty box); every emoji in colour."""
+    browser.execute_cdp_cmd("DOM.enable", {})
+    browser.execute_cdp_cmd("CSS.enable", {})
+    elements = browser.find_elements(By.CSS_SELECTOR, css)
+    assert elements, css
+    for element in elements:
+        for part in (element, *element.find_elements(By.CSS_SELECTOR, "*")):
+            cjk, served, emoji, emoji_font = glyph_sources(browser, part)
+            assert served >= cjk, (css, part.text, cjk, served)
+            assert emoji_font >= emoji, (css, part.text, emoji, emoji_font)
+
+
+def test_the_page_draws_chinese_and_emoji_with_its_own_fonts_where_the_machine_has_no_cjk_font(
+    playground: Playground, browser_without_cjk_fonts: webdriver.Chrome
+) -> None:
+    browser = browser_without_cjk_fonts
+    page = ChatPage(browser, playground.url)
+    page.open()
+    browser.find_element(By.ID, "add-customer").click()
+    pane = page.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".pane.focused:not([data-chat-id='100001'])"), "new pane"
+    )
+    chat_id = int(pane.get_attribute("data-chat-id") or 0)
+    page.fonts_loaded()
+    # The page's own chrome: header, buttons, chat list, avatars, window title, start box, placeholder.
+    for css in (
+        ".brand",
+        ".pill",
+        ".chat-item .chat-name",
+        ".chat-item .avatar",
+        ".pane.focused .avatar",
+        ".pane.focused .pane-title",
+        ".pane.focused .start-text",
+        ".pane.focused .start-button",
+        ".pane.focused .text-input",
+        ".sidebar-foot",
+    ):
+        assert_drawn_with_the_served_fonts(browser, css)
+
+    # The bot's messages and buttons, up to the phone step's share button and the summary.
+    page.click_start(chat_id)
+    page.wait_for_text(chat_id, "您好")
+    page.type(chat_id, "/complain")
+    page.wait_for_text(chat_id, "请告诉我们发生了什么")
+    page.type(chat_id, "营业厅的自助机坏了三天都没人修，每次去都只能排人工窗口。")
+    for label in ("✅ 说完了", "👍 对，就是这个", "👍 对，就是这个", "轻微：有点不方便", "📞 需要联系我"):
+        page.press(chat_id, label)
+    page.wait_for_text(chat_id, "请发送您的手机号码")
+    share = page.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pane.focused .reply-button"), "share")
+    assert [button.text for button in share] == ["📱 分享我的手机号"]  # one 📱, as the bot labelled it
+    page.press(chat_id, "不留号码")
+    page.wait_for_text(chat_id, "请核对您的投诉内容")
+    page.fonts_loaded()
+    for css in (".pane.focused .bubble", ".pane.focused .inline-button"):
+        assert_drawn_with_the_served_fonts(browser, css)
+    # Message times in the operator's TIMEZONE, as in the bot's own texts (tickets), not the browser's.
+    with urllib.request.urlopen(f"{playground.url}_emulator/chats/{chat_id}/messages") as reply:
+        last = json.load(reply)["messages"][-1]
+    sent = dt.datetime.fromtimestamp(last["date"], ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    shown = browser.find_elements(By.CSS_SELECTOR, ".pane.focused .message .meta")[-1].text
+    assert shown.endswith(sent), (shown, sent)
+    zone = browser.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert zone != "Asia/Shanghai"  # so the times above are not the browser's own
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "playground-without-cjk-fonts.png"))

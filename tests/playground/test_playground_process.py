@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from dialogs.survey_loader import default_survey_path, load_survey_file
 from emulator.emulator import TINY_PNG as PIXEL
 from tests.playground.conftest import CONFIGURED_ADMIN
 from tests.playground.http_customer import HttpCustomer, Message, keyboard_message, labels
-from tests.playground.process import Playground, tingjian_env
+from tests.playground.process import Playground, playground_process, tingjian_env
 from tests.support.survey_steps import THANKS_ZH, responses_of, stored_answers
 
 SURVEY = load_survey_file(default_survey_path())
@@ -137,3 +138,71 @@ def test_a_non_loopback_address_is_refused_unless_allowed(tmp_path: Path) -> Non
 )
 def test_only_loopback_addresses_count_as_local(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    pid_file = pgdata / "postmaster.pid"
+    return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+
+def _stopped(pid: int) -> bool:
+    """Whether the server process has ended (postgres removes postmaster.pid just before it exits)."""
+    import psutil
+
+    try:
+        psutil.Process(pid).wait(10)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def test_ctrl_c_of_make_run_stops_the_embedded_database_too(tmp_path: Path) -> None:
+    import psutil
+
+    pgdata = tmp_path / "data" / "playground" / "pgdata"
+    # `make run` without BOT_TOKEN or DATABASE_URL: the playground on the embedded PostgreSQL.
+    with playground_process(tmp_path, "run", "--port", "0") as first:
+        server = _postmaster_pid(pgdata)
+        assert server is not None and psutil.pid_exists(server), first.stdout
+    # playground_process ended it with SIGINT, as Ctrl+C does.
+    assert _postmaster_pid(pgdata) is None and _stopped(server)
+
+    # A process killed outright never said it was done with the database; it must not keep the
+    # server running after the next Ctrl+C.
+    dead = psutil.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (pgdata / ".handle_pids.json").write_text(f"[{dead.pid}]")
+    with playground_process(tmp_path, "run", "--port", "0"):
+        server = _postmaster_pid(pgdata)
+        assert server is not None
+    assert _postmaster_pid(pgdata) is None and _stopped(server)
+
+
+async def test_a_database_behind_its_migrations_stops_the_playground_at_once_saying_what_to_run(
+    pg_server: str, tmp_path: Path
+) -> None:
+    from tests.support.database import create_database, drop_database
+
+    url = await create_database(pg_server, prefix="tingjian_unmigrated")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "playground", "--port", "0"),
+            cwd=tmp_path,
+            env=tingjian_env(tmp_path, DATABASE_URL=url),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            # The bot's start-up allows 300 s; the failure must not wait for it.
+            _, err = await asyncio.wait_for(process.communicate(), 120)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    finally:
+        await drop_database(pg_server, url)
+    stderr = err.decode()
+    assert process.returncode == 2, stderr
+    assert "run `tingjian db upgrade`" in stderr and "Traceback" not in stderr

@@ -100,12 +100,23 @@ function icon(name) {
 }
 
 function formatTime(unixSeconds) {
+  // In the operator's TIMEZONE, like the times in the bot's own texts (tickets, digests).
   const date = new Date(unixSeconds * 1000);
-  return date.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+  const timeZone = state.info?.timezone;
+  return date.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone });
+}
+
+// The first character as a reader sees it: a whole emoji or CJK character, never half a surrogate pair.
+const GRAPHEMES = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter("zh", { granularity: "grapheme" }) : null;
+
+function firstCharacter(text) {
+  const trimmed = (text || "").trim() || "?";
+  if (GRAPHEMES) return GRAPHEMES.segment(trimmed)[Symbol.iterator]().next().value.segment;
+  return Array.from(trimmed)[0];
 }
 
 function avatar(node, chatId, name) {
-  node.textContent = (name || "?").trim().charAt(0).toUpperCase();
+  node.textContent = firstCharacter(name).toUpperCase();
   node.style.background = AVATAR_COLORS[Math.abs(chatId) % AVATAR_COLORS.length];
 }
 
@@ -392,7 +403,8 @@ function renderReplyKeyboard(pane, rows) {
   for (const row of rows || []) {
     const line = el("div", "keyboard-row");
     for (const spec of row) {
-      const button = el("button", "reply-button", spec.request_contact ? `📱 ${spec.text}` : spec.text);
+      // Shown as the bot labelled it, as Telegram does (the label brings its own 📱).
+      const button = el("button", "reply-button", spec.text);
       button.type = "button";
       button.addEventListener("click", () => act(pane, () => postJSON(`/_emulator/chats/${pane.chatId}/press`, { button: spec.text })));
       line.append(button);
