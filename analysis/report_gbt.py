@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.kano import CATEGORIES, CATEGORY_LABELS
 from analysis.report_format import Column, Fmt, Section, Table, frame_table, records, section_with_notes
-from analysis.report_labels import TEXT, dimension_label, t
+from analysis.report_labels import TEXT, dimension_label, question_label, t
 
 if TYPE_CHECKING:
     from analysis.report_model import Report
@@ -53,6 +53,12 @@ def _numbered(number: int, title: str, lang: str) -> str:
 
 def _named(frame: pd.DataFrame, lang: str, column: str = "dimension") -> pd.DataFrame:
     return frame.assign(**{column: frame[column].map(lambda d: dimension_label(d, lang))})
+
+
+def _worded(frame: pd.DataFrame, report: Report, lang: str, column: str = "item") -> pd.DataFrame:
+    # Readers see a question's wording, never its key (the key when no wording is known).
+    texts = report.meta.question_texts
+    return frame.assign(**{column: frame[column].map(lambda key: question_label(key, texts, lang))})
 
 
 def _model_section(report: Report, lang: str) -> Section:
@@ -128,9 +134,9 @@ def _validity_section(report: Report, lang: str) -> Section:
     ]  # fmt: skip
     tables = (
         frame_table("gbt_adequacy", m.validity, adequacy, lang),
-        frame_table("gbt_loadings", _named(m.loadings, lang), loadings, lang),
+        frame_table("gbt_loadings", _worded(_named(m.loadings, lang), report, lang), loadings, lang),
         frame_table("gbt_convergent", _named(m.convergent, lang), convergent, lang),
-        frame_table("gbt_alpha_deleted", _named(m.alpha_deleted, lang), deleted, lang),
+        frame_table("gbt_alpha_deleted", _worded(_named(m.alpha_deleted, lang), report, lang), deleted, lang),
     )
     return section_with_notes(
         "gbt_validity", t("s_gbt_validity", lang), tables, report.notes.get("gbt_validity", ()), lang
@@ -176,7 +182,7 @@ def _servqual_section(report: Report, lang: str) -> Section:
 
 
 def _kano_section(report: Report, lang: str) -> Section:
-    frame = report.measurement.kano
+    frame = _worded(report.measurement.kano, report, lang, "feature")
     frame = frame.assign(category=frame["category"].map(lambda c: f"{c} {CATEGORY_LABELS[c][lang]}"))
     columns: Columns = [("feature", "feature", "text"), ("n", "n", "int")]
     columns += [(c, c, "int") for c in CATEGORIES]

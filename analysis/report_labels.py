@@ -300,7 +300,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
         "of {population}: the planned sample cannot be reached.",
     ),
     "n_gbt_collection": (
-        "本期已完成问卷 {responses} 份，清洗剔除 {excluded} 份，有效 {kept} 份（规则见“数据清洗”）。",
+        "本期已完成问卷 {responses} 份，清洗剔除 {excluded} 份，有效 {kept} 份（规则见「数据清洗」）。",
         "{responses} completed responses this period; cleaning excluded {excluded}, {kept} kept "
         "(rules under Data cleaning).",
     ),
@@ -327,7 +327,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "v_factors": ("因子数多于题数", "more factors than items"),
     "v_loadings": ("载荷无效", "invalid loadings"),
     "n_gbt_matrix": (
-        "矩阵即“改进优先级”一节的重要性—表现分析（IPA），分界线为各维度的平均值。",
+        "矩阵即「改进优先级」一节的重要性—表现分析（IPA），分界线为各维度的平均值。",
         "The matrix is the importance–performance analysis of Improvement priorities, split at the means.",
     ),
     "n_gbt_servqual": (
