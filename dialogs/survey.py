@@ -11,9 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dialogs.i18n import LANGUAGES, Language
 
-Role = Literal["item", "importance", "overall", "nps", "comment", "choice"]
-Kind = Literal["rating", "scale", "choice", "text"]
+Role = Literal["item", "importance", "overall", "nps", "comment", "choice", "reasons"]
+Kind = Literal["rating", "scale", "choice", "text", "multi"]
 DIMENSION_KEYS = ("functionality", "safety", "comfort", "responsiveness")
+# The four shortfall categories (人员素质, 流程规范, 技术水平, 资源配置) a reason after a low rating
+# stands for; the complaint categories less "other".
+ReasonCategory = Literal["personnel", "process", "technology", "resources"]
 
 
 class Localized(BaseModel):
@@ -34,6 +37,7 @@ class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     value: int
     label: Localized | None = None
+    category: ReasonCategory | None = None  # what a reason option stands for (role: reasons)
 
 
 class Scale(BaseModel):
@@ -102,6 +106,11 @@ class Question(BaseModel):
         """Whether the answer is typed rather than pressed."""
         return self.kind == "text"
 
+    @property
+    def is_multi(self) -> bool:
+        """Whether several options may be picked (then confirmed with a done button)."""
+        return self.kind == "multi"
+
 
 class Survey(BaseModel):
     """A whole questionnaire as stored in one survey version."""
@@ -119,9 +128,26 @@ class Survey(BaseModel):
         problems = reference_problems(
             [q.model_dump() for q in self.questions], {d.key for d in self.dimensions}, set(self.scales)
         )
+        problems += self._multi_problems()
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _multi_problems(self) -> list[str]:
+        """A multi-pick question needs a choice scale; a reasons question is one whose every option
+        names the shortfall category it stands for."""
+        problems = []
+        for index, question in enumerate(self.questions):
+            where = f"questions[{index}]"
+            scale = self.scales.get(question.scale) if question.scale else None
+            if question.is_multi and scale is not None and scale.kind != "choice":
+                problems.append(f"{where}.scale: a multi-pick question needs a 'choice' scale")
+            if question.role == "reasons":
+                if not question.is_multi:
+                    problems.append(f"{where}.kind: a 'reasons' question is kind: multi")
+                elif scale is not None and any(o.category is None for o in scale.options):
+                    problems.append(f"{where}.scale: every reason option needs a category")
+        return problems
 
     def question(self, key: str) -> Question:
         """The question with this key (KeyError if absent)."""
