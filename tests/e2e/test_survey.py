@@ -27,7 +27,7 @@ from tests.support.survey_steps import (
 )
 
 SURVEY = load_survey_file(default_survey_path())
-SCORED = [q for q in SURVEY.questions if q.role != "comment"]
+SCORED = [q for q in SURVEY.questions if q.role not in ("reasons", "comment")]
 MODES = pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 CANNOT_EDIT = "Bad Request: message can't be edited"
 
@@ -213,9 +213,9 @@ async def test_back_revisits_the_previous_question_and_the_new_answer_replaces_t
     customer = emulator.customer(1008)
     await start_survey(customer)
     await answer(customer, 2)
-    await wait_for_question(customer, "第 2/17 题")  # the low score made the comment question appear
+    await wait_for_question(customer, "第 2/18 题")  # the low score made reasons and comment appear
     await customer.press("« 上一题")
-    await wait_for_question(customer, "第 1/17 题")
+    await wait_for_question(customer, "第 1/18 题")
     await answer(customer, 5)
     await wait_for_question(customer, "第 2/16 题")
     assert await stored_answers(db, 1008) == {"func_needs": 5.0}
@@ -231,7 +231,9 @@ async def test_low_ratings_bring_the_optional_comment_which_keeps_long_text(
     for number, question in enumerate(SCORED, start=1):
         await wait_for_question(customer, f"第 {number}/")
         await answer(customer, plan[question.key])
-    await wait_for_question(customer, "第 17/17 题")
+    await wait_for_question(customer, "第 17/18 题")  # the reasons, skipped here
+    await customer.press("跳过 »")
+    await wait_for_question(customer, "第 18/18 题")
     assert "跳过 »" in customer.buttons
     comment = "排队" + "很久" * 1999
     await customer.send(comment)
