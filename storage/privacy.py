@@ -171,7 +171,11 @@ class PrivacyRepository:
             .where(Complaint.respondent_id == respondent_id)
             .values(description="", phone=None, wants_contact=False, keywords=[], category_evidence=[])
         )
-        await self.session.execute(delete(ComplaintLabel).where(ComplaintLabel.complaint_id.in_(complaints)))
+        await self.session.execute(
+            delete(ComplaintLabel).where(
+                or_(ComplaintLabel.complaint_id.in_(complaints), ComplaintLabel.response_id.in_(responses))
+            )
+        )
         await self.session.execute(
             update(AnswerRow)
             .where(AnswerRow.response_id.in_(responses), AnswerRow.text.is_not(None))

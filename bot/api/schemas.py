@@ -112,7 +112,9 @@ class InvitationAccepted(BaseModel):
 
     invitation_id: int
     campaign: str
-    status: Literal["pending", "opted_out", "blocked"]
+    status: Literal["pending", "opted_out", "blocked", "unsampled"] = Field(
+        description="unsampled: not drawn into the POST_SERVICE_SAMPLE share of services surveyed"
+    )
     due_at: datetime | None = Field(description="when it goes out (null: it will not, see status)")
 
 
