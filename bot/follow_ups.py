@@ -171,5 +171,5 @@ async def alert_admins(bot: Bot, uow: UnitOfWork, settings: Settings, case: Comp
         reasons=reasons_text(categories, language),
         revisit=due_day(case.revisit_due_at, settings.working_calendar(), language),
         fix=due_day(case.fix_due_at, settings.working_calendar(), language),
-        excerpt=excerpt(case.description, 300),
+        excerpt=f"\n{excerpt(case.description, 300)}" if case.description else "",
     )

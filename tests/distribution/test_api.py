@@ -342,3 +342,24 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for value in node for ref in _refs(value)]
     return []
+
+
+async def test_post_service_invitations_outside_the_sample_are_stored_unsent_and_counted(
+    db: AsyncEngine,
+) -> None:
+    await customer(db, 5111)
+    body = {"customer": {"telegram_id": 5111}, "context": {"branch": "人民路营业厅"}}
+    async with api(db, post_service_sample=0.0) as client:
+        left_out = await client.post("/api/v1/invitations", json=body, headers=GOOD)
+        assert left_out.status == 202
+        assert {k: v for k, v in (await left_out.json()).items() if k != "invitation_id"} == {
+            "campaign": "post_service",
+            "status": "unsampled",
+            "due_at": None,
+        }
+    async with api(db, post_service_sample=1.0) as client:
+        drawn = await client.post("/api/v1/invitations", json=body, headers=GOOD)
+        assert (await drawn.json())["status"] == "pending"
+    async with session_factory(db)() as session:
+        (rates,) = await UnitOfWork(session).campaigns.rates()
+    assert (rates.unsampled, rates.pending, rates.fatigued) == (1, 1, 0)

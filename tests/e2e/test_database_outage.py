@@ -42,7 +42,7 @@ async def test_answer_given_while_the_database_is_down_is_stored_once_it_is_back
             emulator.press(2001, label)  # pressed while the database is unreachable
             await asyncio.sleep(0.8)  # the outage itself lasts a while; the bot must wait it out
             proxy.restore()
-            await wait_for_question(customer, "第 3/17 题")
+            await wait_for_question(customer, "第 3/18 题")
     finally:
         await engine.dispose()
     assert await stored_answers(db, 2001) == {"func_needs": 4.0, "func_practical": 2.0}
@@ -69,7 +69,7 @@ async def test_polling_loses_nothing_while_the_database_is_down_for_20_seconds(
                 # the update waits between attempts (up to 15 s) before it sees the database back
                 await customer.wait_for(
                     lambda c=customer: (
-                        c.keyboard_message is not None and "第 3/17 题" in c.keyboard_message.shown_text
+                        c.keyboard_message is not None and "第 3/18 题" in c.keyboard_message.shown_text
                     ),
                     timeout=40,
                     what="question 3 after the outage",
