@@ -252,9 +252,10 @@ class ComplaintRepository:
         complaint.resolution_rating = rating
         await self.record(complaint, actor_role="customer", actor_id=None, action="rate", note=str(rating))
 
-    async def rerate(self, complaint: Complaint, rating: int) -> None:
-        """The customer's one re-rating of the service after a follow-up case (好差评 复评)."""
-        now = await self.session.scalar(select(func.now()))
+    async def rerate(self, complaint: Complaint, rating: int, at: datetime | None = None) -> None:
+        """The customer's one re-rating of the service after a follow-up case (好差评 复评); `at`
+        defaults to the database's clock."""
+        now = at or await self.session.scalar(select(func.now()))
         complaint.rerating, complaint.rerated_at = rating, now
         await self.record(
             complaint, actor_role="customer", actor_id=None, action="rerate", note=str(rating), at=now

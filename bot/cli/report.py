@@ -92,7 +92,16 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     config = replace(digest_config, charts=args.format == "html")
     start, end = report_window(now, args.period, config.trend_periods, tz)
     frames = asyncio.run(_load(settings, start, end))
-    report = build_report(frames.answers, frames.responses, frames.complaints, now, args.period, config)
+    report = build_report(
+        frames.answers,
+        frames.responses,
+        frames.complaints,
+        now,
+        args.period,
+        config,
+        follow_ups=frames.follow_ups,
+        reasons=frames.reasons,
+    )
     rendered = _render(report, args.format)
     if args.format == "text" and args.output is None:
         print(rendered, end="")

@@ -77,8 +77,8 @@ async def test_demo_data_then_reports_in_every_format(
     keys = [section["key"] for section in document["sections"]]
     assert keys == [
         "overview", "index", "dimensions", "questions", "satisfaction", "responses", "cleaning",
-        "reliability", "weights", "complaints", "timeliness", "keywords", "correlation", "priorities",
-        "trend",
+        "reliability", "weights", "complaints", "timeliness", "follow_ups", "keywords", "correlation",
+        "priorities", "trend",
     ]  # fmt: skip
     assert document["meta"]["freq"] == "week" and len(document["meta"]["trend_periods"]) == 8
     assert document["complaint_headline"]["count"] >= 1
