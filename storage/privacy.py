@@ -119,12 +119,15 @@ class PrivacyRepository:
             result.append(
                 {
                     "ticket": f"TJ-{complaint.id:06d}",
+                    "kind": complaint.kind,
                     "created_at": _iso(complaint.created_at),
                     "status": complaint.status,
                     "category": complaint.category,
                     "severity": complaint.severity,
                     "description": complaint.description,
                     "phone": complaint.phone,
+                    "rating_before": complaint.rating_before,
+                    "rerating": complaint.rerating,
                     "attachments": attachments,
                     "events": [
                         {"at": _iso(e.at), "by": e.actor_role, "action": e.action, "note": e.note}

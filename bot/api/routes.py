@@ -262,7 +262,8 @@ class Api:
     async def get_complaints(self, request: web.Request, client: str) -> web.Response:
         """GET /complaints: complaints, paged."""
         query = _validated(schemas.ComplaintsQuery, dict(request.query))
-        equals = {k: v for k in ("status", "category", "severity") if (v := getattr(query, k)) is not None}
+        keys = ("status", "category", "severity", "kind")
+        equals = {k: v for k in keys if (v := getattr(query, k)) is not None}
         async with session_factory(self.engine)() as session:
             items = await ExportRepository(session).complaints(
                 self._filter(query, equals, {}), self.settings.anonymous_answers

@@ -227,6 +227,9 @@ class ComplaintsQuery(ExportQuery):
     status: Literal["received", "in_progress", "resolved", "reopened", "closed"] | None = None
     category: Literal["personnel", "process", "technology", "resources", "other"] | None = None
     severity: Literal["low", "medium", "high"] | None = None
+    kind: Literal["complaint", "follow_up"] | None = Field(
+        default=None, description="follow_up: the cases low survey ratings opened (好差评)"
+    )
 
 
 class Page(BaseModel):

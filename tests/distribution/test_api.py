@@ -303,6 +303,9 @@ async def test_exports_page_through_responses_and_complaints_and_anonymous_mode_
         complaints = await (await client.get("/api/v1/complaints?severity=low", headers=GOOD)).json()
         assert complaints["items"][0]["ticket"] == "TJ-000001"
         assert complaints["items"][0]["customer"]["phone"] == "+8613800000000"
+        assert complaints["items"][0]["kind"] == "complaint"
+        cases = await (await client.get("/api/v1/complaints?kind=follow_up", headers=GOOD)).json()
+        assert cases == {"items": [], "next_cursor": None}
     async with api(db, anonymous_answers=True) as client:
         anonymous = await (await client.get("/api/v1/responses", headers=GOOD)).json()
         assert all(item["customer"] is None for item in anonymous["items"])
