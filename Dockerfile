@@ -8,13 +8,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY storage ./storage
 COPY analysis ./analysis
 COPY emulator ./emulator
-RUN pip install . && useradd --system --home /data tingjian && mkdir -p /data && chown tingjian /data
+RUN pip install --require-hashes -r requirements.lock && pip install --no-deps . \
+    && useradd --system --home /data tingjian && mkdir -p /data && chown tingjian /data
 USER tingjian
 VOLUME ["/data"]
 EXPOSE 8081

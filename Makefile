@@ -4,12 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench clean lock
 
-$(BIN)/.installed: pyproject.toml
+# Installs are pinned: requirements-dev.lock (every package, with hashes) is what runs here, in CI and
+# in tests; requirements.lock (runtime only) is what the Docker image gets. `make lock` re-resolves both
+# after pyproject.toml changes; `make lock UPGRADE=1` moves every pin to the newest allowed release.
+$(BIN)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
@@ -28,6 +32,13 @@ unit: install
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock: install
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

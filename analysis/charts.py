@@ -21,9 +21,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from analysis.frames import CATEGORY_LABELS, DIMENSION_LABELS
 from analysis.index import to_index_scale
 from analysis.priorities import QUADRANT_LABELS
+from dialogs.terms import CATEGORY_LABELS, DIMENSION_LABELS
 
 CJK_FONT_FILE: Final = "NotoSansCJKsc-Regular.otf"
 DPI: Final = 120

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from analysis.categories import CATEGORIES, Category
+from dialogs.terms import CATEGORIES, Category
 
 DATA_DIR: Final = Path(__file__).with_name("data") / "complaints"
 REAL_FILE: Final = DATA_DIR / "labelled.csv"

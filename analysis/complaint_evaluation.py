@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from analysis.categories import CATEGORIES
 from analysis.complaint_data import Example
+from dialogs.terms import CATEGORIES
 
 Z95 = 1.959964
 

@@ -25,7 +25,7 @@ import numpy as np
 import zhconv
 
 from analysis import text as tx
-from analysis.categories import CATEGORIES, Category
+from dialogs.terms import CATEGORIES, Category
 
 SHIPPED_MODEL_FILE: Final = Path(__file__).with_name("data") / "complaints" / "model.json"
 FORMAT: Final = 1

@@ -16,9 +16,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from analysis.categories import CATEGORIES
 from analysis.complaint_data import Example, held_out_part, load_all, load_real, train_part
 from analysis.complaint_model import ComplaintModel, features
+from dialogs.terms import CATEGORIES
 
 # Inverse regularisation strengths tried by cross-validation; the best is kept.
 C_GRID: Final = (1.0, 3.0, 10.0, 30.0)

@@ -18,17 +18,17 @@ from types import MappingProxyType
 from typing import Final, Literal, TypeVar, get_args
 
 from analysis import text as tx
-from analysis.categories import CATEGORIES, Category
 from analysis.complaint_model import (
     EVIDENCE_SIZE,
     SECONDARY_MIN_PROBABILITY,
     ComplaintModel,
     shipped_model,
 )
+from dialogs.terms import CATEGORIES, Category, Dimension
 
 __all__ = ["CATEGORIES", "Category", "Classification", "active_model", "classify", "use_model"]
 
-Dimension = Literal["functionality", "safety", "comfort", "responsiveness"]
+
 CueKind = Literal["where", "when", "what"]
 Method = Literal["model", "none"]
 

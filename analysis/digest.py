@@ -25,7 +25,19 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
     "week": ("周报", "weekly digest"),
     "month": ("月报", "monthly digest"),
     "index": ("综合指数：{value}", "Composite index: {value}"),
-    "vs_previous": ("较上期 {change}", "vs previous {change}"),
+    "vs_previous": ("较上期 {change}（{verdict}）", "vs previous {change} ({verdict})"),
+    "up": ("显著上升", "significantly up"),
+    "down": ("显著下降", "significantly down"),
+    "no_change": ("无显著变化", "no significant change"),
+    "insufficient_sample": ("样本不足，不作判断", "sample too small to judge"),
+    "nps_change": (
+        "NPS 较上期{verdict} {change}（95%CI {low} 至 {high}）",
+        "NPS {verdict} by {change} on the previous period (95% CI {low} to {high})",
+    ),
+    "below_plan": (
+        "⚠️ 有效样本 {n} 份，低于抽样方案的 {required} 份，结果误差大于目标",
+        "⚠️ {n} valid responses, below the planned {required}: margins are wider than the target",
+    ),
     "vs_baseline": ("较基准 {change}", "vs baseline {change}"),
     "no_data": ("本期暂无数据", "no data this period"),
     "low_sample": (
@@ -99,12 +111,15 @@ def digest_text(report: Report, lang: Lang) -> str:
     else:
         parts = [_t("index", lang, value=_fmt(head.index))]
         if head.index_change is not None:
-            parts.append(_t("vs_previous", lang, change=_signed(head.index_change)))
+            verdict = _verdict(head.index_change_status, lang)
+            parts.append(_t("vs_previous", lang, change=_signed(head.index_change), verdict=verdict))
         if head.index_vs_baseline is not None:
             parts.append(_t("vs_baseline", lang, change=_signed(head.index_vs_baseline)))
         lines.append(" · ".join(parts))
     if head.low_sample:
         lines.append(_t("low_sample", lang, n=head.index_n))
+    if head.below_plan:
+        lines.append(_t("below_plan", lang, n=head.index_n, required=head.sample_required))
     lines.append(
         _t(
             "counts",
@@ -115,6 +130,18 @@ def digest_text(report: Report, lang: Lang) -> str:
             nps=_fmt(head.nps, 0),
         )
     )
+    # An NPS change is news only when it is significant; otherwise the digest says nothing of it.
+    if head.nps_change is not None and head.nps_change_status in ("up", "down"):
+        lines.append(
+            _t(
+                "nps_change",
+                lang,
+                verdict=_t(head.nps_change_status, lang),
+                change=_signed(head.nps_change),
+                low=_signed(head.nps_change_low),
+                high=_signed(head.nps_change_high),
+            )
+        )
     lines += ["", _t("dimensions", lang), *(_dimension_line(row, lang) for row in report.dimension_rows())]
     complaints = report.complaint_headline()
     lines += [
@@ -164,8 +191,16 @@ def _follow_up_lines(report: Report, lang: Lang) -> list[str]:
     return lines
 
 
+def _verdict(status: str, lang: Lang) -> str:
+    return _t(status, lang) if status in _TEXT else status
+
+
 def _dimension_line(row: DimensionRow, lang: Lang) -> str:
-    change = f" {_signed(row.change)}" if row.change is not None else ""
+    # Only a significant change is shown: a difference within the noise is not a change.
+    moved = row.change is not None and row.change_status in ("up", "down")
+    change = f" {_signed(row.change)}（{_t(row.change_status, lang)}）" if moved and lang == "zh" else ""
+    if moved and lang == "en":
+        change = f" {_signed(row.change)} ({_t(row.change_status, lang)})"
     flag = _t("below", lang, baseline=_fmt(row.baseline, 2)) if row.below_baseline else ""
     return _t("dimension", lang, label=row.label, mean=_fmt(row.mean, 2), n=row.n, change=change, flag=flag)
 

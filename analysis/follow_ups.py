@@ -12,10 +12,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.frames import CATEGORIES
+from dialogs.terms import CAUSES
 
 OPEN_STATUSES: Final = ("received", "in_progress")
-REASON_CATEGORIES: Final = tuple(c for c in CATEGORIES if c != "other")
+REASON_CATEGORIES: Final = CAUSES  # the four shortfall categories a reason stands for
 SUMMARY_COLUMNS: Final = (
     "cases",
     "revisit_judged",

@@ -11,7 +11,11 @@ answers — one row per answer:
 
     role meanings: 'item' = rating 1–5 of ``dimension``; 'importance' = stated importance 1–5
     of ``dimension``; 'overall' = overall satisfaction 1–5; 'nps' = likelihood to recommend
-    0–10; 'comment' = free text (score NaN); 'choice' = single/multiple choice code.
+    0–10; 'comment' = free text (score NaN); 'choice' = single/multiple choice code;
+    'expectation' = SERVQUAL expectation of ``dimension`` on its perception item's scale;
+    'kano_func' / 'kano_dysf' = Kano answer code 1–5 (see :mod:`analysis.kano`). Which
+    questions pair up is part of the survey definition, not of this frame: see
+    :class:`analysis.report_settings.SurveyDesign`.
 
 responses — one row per survey attempt:
     response_id:int64, respondent_id:int64, survey_version_id:int64,
@@ -44,24 +48,18 @@ from typing import Final, Literal
 
 import pandas as pd
 
-DIMENSIONS: Final = ("functionality", "safety", "comfort", "responsiveness")
-DIMENSION_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "functionality": {"zh": "功能性", "en": "Functionality"},
-    "safety": {"zh": "安全性", "en": "Safety"},
-    "comfort": {"zh": "舒适性", "en": "Comfort"},
-    "responsiveness": {"zh": "响应性", "en": "Responsiveness"},
-}
-ROLES: Final = ("item", "importance", "overall", "nps", "comment", "choice")
+ROLES: Final = (
+    "item",
+    "importance",
+    "overall",
+    "nps",
+    "comment",
+    "choice",
+    "expectation",
+    "kano_func",
+    "kano_dysf",
+)
 RESPONSE_STATUSES: Final = ("started", "completed", "abandoned")
-CATEGORIES: Final = ("personnel", "process", "technology", "resources", "other")
-CATEGORY_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "personnel": {"zh": "人员素质", "en": "Personnel"},
-    "process": {"zh": "流程规范", "en": "Process"},
-    "technology": {"zh": "技术水平", "en": "Technology"},
-    "resources": {"zh": "资源配置", "en": "Resources"},
-    "other": {"zh": "其他", "en": "Other"},
-}
-SEVERITIES: Final = ("low", "medium", "high")
 TICKET_STATUSES: Final = ("received", "in_progress", "resolved", "closed")
 RESOLVED_STATUSES: Final = ("resolved", "closed")
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.frames import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSIONS
+from dialogs.terms import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSIONS
 
 DEFAULT_AREAS_FILE: Final = Path(__file__).parent / "data" / "improvement_areas.yaml"
 QUADRANT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
@@ -150,7 +150,8 @@ def rank_improvements(
     """Rank improvement areas (see module doc for the score); each row has a one-line why_zh / why_en.
 
     ``complaints`` / ``previous_complaints``: complaint frames of the current and previous period.
-    ``score_change``: dimension → current − previous mean (e.g. compare_periods' diff).
+    ``score_change``: dimension → current − previous mean (e.g. compare_periods' diff), for the
+    changes found significant only: the reasons call a given drop a drop.
     Areas whose dimension is missing from ``ipa_table`` get need 0.
     """
     mix = pd.Series(asdict(weights or PriorityWeights()), dtype="float64")

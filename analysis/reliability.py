@@ -1,4 +1,5 @@
-"""Internal consistency: Cronbach's alpha per dimension and over all rating items.
+"""Internal consistency: Cronbach's alpha per dimension and over all rating items, and alpha if
+an item is deleted.
 
 α = k/(k − 1) · (1 − Σ s²_i / s²_total), with k items, s²_i each item's sample variance and
 s²_total the sample variance of the respondents' summed scores (all ddof=1; Cronbach 1951).
@@ -50,6 +51,30 @@ def cronbach_alpha(frame: pd.DataFrame, threshold: float = ALPHA_THRESHOLD) -> A
         return AlphaResult(float("nan"), k, n, FLAG_ZERO_VARIANCE)
     alpha = k / (k - 1) * (1 - item_var / total_var)
     return AlphaResult(alpha, k, n, FLAG_LOW if alpha < threshold else None)
+
+
+def alpha_if_deleted(frame: pd.DataFrame, threshold: float = ALPHA_THRESHOLD) -> pd.DataFrame:
+    """Alpha of the other items when each item is left out, beside the alpha of all of them.
+
+    Columns: item, alpha_if_deleted, alpha (all items), raises (True when leaving the item out gives
+    a higher alpha: a candidate to reword or drop), flag (of the reduced scale). The same
+    respondents are used throughout: listwise deletion happens once, over all items.
+    """
+    data = frame.dropna(how="any")
+    whole = cronbach_alpha(data, threshold).alpha
+    rows = []
+    for item in data.columns:
+        reduced = cronbach_alpha(data.drop(columns=item), threshold)
+        rows.append(
+            {
+                "item": str(item),
+                "alpha_if_deleted": reduced.alpha,
+                "alpha": whole,
+                "raises": bool(reduced.alpha > whole) if not np.isnan(reduced.alpha + whole) else False,
+                "flag": reduced.flag,
+            }
+        )
+    return pd.DataFrame(rows, columns=["item", "alpha_if_deleted", "alpha", "raises", "flag"])
 
 
 def item_matrix(answers: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ Report object (:mod:`analysis.report_model`), labels (:mod:`analysis.report_labe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from analysis import periods
 from analysis.correlation import factor_correlation, period_factor_table
 from analysis.index import (
     STATUS_DOWN,
+    STATUS_UP,
     compare_periods,
     compare_to_baseline,
     composite_index,
@@ -50,6 +52,7 @@ from analysis.report_data import ReportData, active_customers, prepare_data
 from analysis.report_follow_ups import follow_up_tables, with_reason_picks
 from analysis.report_format import SHOWN_IDS, Column, Fmt, Section, Table, float_dict
 from analysis.report_labels import TEXT, t
+from analysis.report_measurement import Measurement, measurement
 from analysis.report_model import (
     ComplaintHeadline,
     DimensionRow,
@@ -67,6 +70,8 @@ from analysis.report_settings import (
     WEIGHT_METHODS,
     Lang,
     ReportSettings,
+    SamplingPlan,
+    SurveyDesign,
     WeightMethod,
     report_window,
     to_utc,
@@ -94,11 +99,14 @@ __all__ = [
     "FollowUpHeadline",
     "Headline",
     "Lang",
+    "Measurement",
     "PriorityRow",
     "Report",
     "ReportMeta",
     "ReportSettings",
+    "SamplingPlan",
     "Section",
+    "SurveyDesign",
     "Table",
     "WeightMethod",
     "build_report",
@@ -131,7 +139,8 @@ def build_report(
     notes: dict[str, list[str]] = {
         "cleaning": [t("n_cleaning", cfg.lang, min_items=cfg.min_items, seconds=cfg.min_seconds_per_item)]
     }
-    weights, weight_table, used = choose_weights(data, cfg, notes)
+    choice = choose_weights(data, cfg, notes)
+    weights = choice.weights
     baseline, baseline_source = _baseline(data, cfg)
     dims = _dimensions(data, baseline, cfg)
     index = _index(data, weights, baseline, cfg, notes)
@@ -140,6 +149,7 @@ def build_report(
     loop = follow_up_tables(follow_ups, reasons, data.current, data.previous, now, cfg.lang, notes)
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
+    measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
     report = _plain_report(
         meta=ReportMeta(
             freq=period,
@@ -150,7 +160,7 @@ def build_report(
             trend_labels=data.labels,
             now=now,
             min_n=cfg.min_n,
-            weights_used=used,
+            weights_used=choice.used,
             baseline_source=baseline_source,
             sla_hours=dict(cfg.sla_hours),
         ),
@@ -162,7 +172,8 @@ def build_report(
         dropoff=_dropoff(data),
         cleaning=data.cleaning,
         reliability=_reliability(data),
-        weights=weight_table,
+        weights=choice.table,
+        drivers=choice.drivers,
         complaints=complaint_frames["summary"],
         complaints_by_category=with_reason_picks(complaint_frames["by_category"], loop["reasons"]),
         complaints_by_dimension=complaint_frames["by_dimension"],
@@ -178,6 +189,7 @@ def build_report(
         follow_ups=loop["summary"],
         follow_up_overdue=loop["overdue"],
         reasons=loop["reasons"],
+        measurement=measured,
         notes={key: tuple(value) for key, value in notes.items()},
     )
     return report.with_charts() if cfg.charts else report
@@ -185,15 +197,18 @@ def build_report(
 
 def _plain_report(**fields: Any) -> Report:
     """A Report whose tables hold plain strings, not the categories used while computing."""
-    plain: dict[str, Any] = {
-        name: value.astype(
+    plain: dict[str, Any] = {name: _plain(value) for name, value in fields.items()}
+    return Report(**plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return value.astype(
             {c: "str" for c in value.columns if isinstance(value[c].dtype, pd.CategoricalDtype)}
         )
-        if isinstance(value, pd.DataFrame)
-        else value
-        for name, value in fields.items()
-    }
-    return Report(**plain)
+    if isinstance(value, Measurement):
+        return replace(value, **{f.name: _plain(getattr(value, f.name)) for f in fields(value)})
+    return value
 
 
 def _baseline(data: ReportData, cfg: ReportSettings) -> tuple[dict[str, float], str]:
@@ -336,7 +351,10 @@ def _priorities(
     data: ReportData, ipa_table: pd.DataFrame, dims: pd.DataFrame, cfg: ReportSettings
 ) -> pd.DataFrame:
     areas = load_improvement_areas(cfg.areas_file)
-    change = float_dict(dims.dropna(subset=["change"]).set_index("dimension")["change"])
+    # A difference that is not significant is not a change: it neither ranks an area up nor is
+    # called a drop in the reasons.
+    moved = dims[dims["change_status"].isin([STATUS_UP, STATUS_DOWN])]
+    change = float_dict(moved.set_index("dimension")["change"])
     ranked = rank_improvements(
         ipa_table,
         areas,

@@ -10,8 +10,9 @@ import pandas as pd
 
 from analysis import periods
 from analysis.cleaning import CleaningRules, flag_responses
-from analysis.frames import DIMENSIONS, RESOLVED_STATUSES
+from analysis.frames import RESOLVED_STATUSES
 from analysis.report_settings import ReportSettings
+from dialogs.terms import DIMENSIONS
 
 _CATEGORICAL: Final = {
     "question_key": "category",

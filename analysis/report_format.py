@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.report_labels import present, t
 
-Fmt = Literal["text", "int", "f1", "f2", "f3", "signed0", "signed1", "signed2", "pct", "ids", "bool"]
+Fmt = Literal["text", "int", "f1", "f2", "f3", "signed0", "signed1", "signed2", "pct", "ids", "bool", "p"]
 # Ids listed per keyword in text / Markdown / HTML (JSON carries them all).
 SHOWN_IDS: Final = 8
 
@@ -102,6 +102,7 @@ def format_value(value: Any, fmt: Fmt) -> str:
         "signed1": lambda v: signed(v, 1),
         "signed2": lambda v: signed(v, 2),
         "pct": lambda v: f"{v * 100:.1f}%",
+        "p": lambda v: "<0.001" if v < 0.001 else f"{v:.3f}",
     }
     return formats[fmt](number)
 

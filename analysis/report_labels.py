@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from analysis.frames import CATEGORY_LABELS, DIMENSION_LABELS
+from dialogs.terms import CATEGORY_LABELS, DIMENSION_LABELS
 
 TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "title": ("服务质量测定报告", "Service quality report"),
@@ -53,6 +53,15 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "s_ipa": ("重要性—表现分析（IPA）", "Importance–performance analysis"),
     "s_priorities": ("改进优先级", "Improvement priorities"),
     "s_trend": ("趋势", "Trend"),
+    "s_gbt": ("顾客满意测评（参照 GB/T 19038）", "Satisfaction measurement (after GB/T 19038)"),
+    "s_gbt_model": ("测评模型", "Model"),
+    "s_gbt_sampling": ("抽样方案与实际误差", "Sampling plan and achieved margins"),
+    "s_gbt_collection": ("数据收集", "Data collection"),
+    "s_gbt_validity": ("信度与效度", "Reliability and validity"),
+    "s_gbt_matrix": ("重要性—满意度矩阵", "Importance–satisfaction matrix"),
+    "s_gbt_servqual": ("服务质量差距（SERVQUAL）", "Service quality gaps (SERVQUAL)"),
+    "s_gbt_kano": ("需求分类（Kano）", "Requirement categories (Kano)"),
+    "s_gbt_nps": ("净推荐值及其置信区间", "NPS with its confidence interval"),
     # columns
     "metric": ("指标", "Figure"),
     "current": ("本期", "This period"),
@@ -126,7 +135,53 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "complaint_rate": ("投诉率(每千份)", "Complaint rate (per 1,000)"),
     "overall": ("总体满意度", "Overall satisfaction"),
     "used": ("指数采用", "Used for index"),
+    "beta": ("标准化系数β", "Standardised β"),
+    "significant": ("显著(p<0.05)", "Significant (p < 0.05)"),
+    "reg_weight": ("回归权重", "Regression weight"),
     "active_customers": ("活跃客户", "Active customers"),
+    # GB/T 19038-style part
+    "items_n": ("题数", "Items"),
+    "weight": ("权重", "Weight"),
+    "target_margin": ("目标误差", "Target margin"),
+    "confidence": ("置信度", "Confidence"),
+    "population": ("总体规模", "Population"),
+    "required_n": ("计划样本数", "Planned sample"),
+    "response_rate": ("预期回复率", "Expected response rate"),
+    "invitations": ("需发出邀请", "Invitations needed"),
+    "figure": ("指标", "Figure"),
+    "margin": ("实际误差(±)", "Achieved margin (±)"),
+    "below_plan": ("低于计划", "Below plan"),
+    "channel": ("渠道", "Channel"),
+    "kmo": ("KMO", "KMO"),
+    "chi2": ("Bartlett χ²", "Bartlett χ²"),
+    "dof": ("自由度", "df"),
+    "item": ("题目", "Item"),
+    "factor": ("因子", "Factor"),
+    "loading": ("本维度载荷", "Loading on own factor"),
+    "cross_loading": ("最大交叉载荷", "Largest cross-loading"),
+    "loads_ok": ("归属正确", "Loads as declared"),
+    "cr": ("组合信度CR", "Composite reliability"),
+    "ave": ("平均提取方差AVE", "AVE"),
+    "valid_ok": ("达标", "Acceptable"),
+    "alpha_if_deleted": ("删除该题后α", "Alpha if deleted"),
+    "raises": ("删除后α升高", "Alpha rises"),
+    "high_importance": ("重要性高", "High importance"),
+    "low_importance": ("重要性低", "Low importance"),
+    "low_satisfaction": ("满意度低", "Low satisfaction"),
+    "high_satisfaction": ("满意度高", "High satisfaction"),
+    "sq_score": ("维度得分(仅感知)", "Score (perception only)"),
+    "sq_perception": ("感知P", "Perception P"),
+    "sq_expectation": ("期望E", "Expectation E"),
+    "sq_gap": ("差距P−E", "Gap P − E"),
+    "feature": ("功能/服务项", "Feature"),
+    "kano_category": ("类别", "Category"),
+    "better": ("Better", "Better"),
+    "worse": ("Worse", "Worse"),
+    "f_index": ("综合指数（有效问卷）", "Index (valid responses)"),
+    "f_csat": ("CSAT（总体满意度题）", "CSAT (overall item)"),
+    "f_nps": ("NPS（推荐意愿题）", "NPS (recommend item)"),
+    "large": ("很大（不作修正）", "large (no correction)"),
+    "nps_change": ("较上期变化", "Change vs previous"),
     # cleaning
     "c_responses": ("已完成问卷", "Completed responses"),
     "c_straightline": ("直线作答（剔除）", "Straight-lining (excluded)"),
@@ -197,6 +252,109 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "n_ahp_cr": ("AHP 一致性比率 CR = {cr:.3f}{verdict}。", "AHP consistency ratio CR = {cr:.3f}{verdict}."),
     "n_ahp_ok": ("（<0.1，通过）", " (< 0.1, consistent)"),
     "n_ahp_bad": ("（≥0.1，未通过，不采用）", " (≥ 0.1, inconsistent: not used)"),
+    "n_drivers_fit": (
+        "驱动因素回归（总体满意度对各维度得分）：R² = {r2:.3f}，n = {n}。",
+        "Driver regression (overall satisfaction on the dimension scores): R² = {r2:.3f}, n = {n}.",
+    ),
+    "n_drivers_dropped": (
+        "不显著（p ≥ {alpha:g}）的驱动因素不参与回归和相对重要性权重：{names}"
+        "（如需保留：tingjian report --keep-insignificant-drivers）。",
+        "Drivers not significant at p < {alpha:g} get no regression or relative-importance weight: "
+        "{names} (to keep them: tingjian report --keep-insignificant-drivers).",
+    ),
+    "n_drivers_kept": (
+        "以下驱动因素不显著（p ≥ {alpha:g}），按设置仍参与权重：{names}。",
+        "These drivers are not significant (p ≥ {alpha:g}) but are kept in the weights as configured: "
+        "{names}.",
+    ),
+    "n_gbt_model": (
+        "测评模型：各质量维度得分为其评价题（1–5 分）的均值；综合指数 = Σ 权重 ×（维度均值 − 1）/ 4 × 100；"
+        "另以总体满意度题计 CSAT、以推荐意愿题（0–10）计 NPS。",
+        "Model: a dimension's score is the mean of its rating items (1–5); the index is "
+        "Σ weight × (dimension mean − 1) / 4 × 100; CSAT comes from the overall item and NPS from the "
+        "0–10 recommend item.",
+    ),
+    "n_gbt_model_servqual": (
+        "问卷含 {n} 道期望题，与对应的感知题配对计算服务质量差距（SERVQUAL）。",
+        "The survey pairs {n} expectation item(s) with perception items for SERVQUAL gaps.",
+    ),
+    "n_gbt_model_kano": (
+        "问卷含 {n} 组 Kano 正反向题，用于需求分类。",
+        "The survey asks {n} Kano question pair(s) to categorise requirements.",
+    ),
+    "n_gbt_sampling": (
+        "计划样本数按 Cochran 公式（比例 p = 0.5，置信度 {confidence:g}%，目标误差 ±{margin:g}%）计算，"
+        "给定总体规模时作有限总体修正；实际误差为各指标实际样本数下比例的误差。",
+        "The planned sample follows Cochran (p = 0.5, {confidence:g}% confidence, ±{margin:g}% target "
+        "margin), with the finite-population correction when the population is given; achieved margins "
+        "are those of a proportion at each figure's sample size.",
+    ),
+    "n_gbt_below_plan": (
+        "本期有效样本 {n} 份，低于抽样方案的 {required} 份：误差为 ±{margin:.1f}%，大于目标的 ±{target:g}%。",
+        "{n} valid responses this period, below the planned {required}: the margin of error is "
+        "±{margin:.1f}%, wider than the target ±{target:g}%.",
+    ),
+    "n_gbt_unreachable": (
+        "按预期回复率需发出 {invitations} 份邀请，超过总体规模 {population}：计划样本数无法达到。",
+        "At the expected response rate {invitations} invitations are needed, more than the population "
+        "of {population}: the planned sample cannot be reached.",
+    ),
+    "n_gbt_collection": (
+        "本期已完成问卷 {responses} 份，清洗剔除 {excluded} 份，有效 {kept} 份（规则见“数据清洗”）。",
+        "{responses} completed responses this period; cleaning excluded {excluded}, {kept} kept "
+        "(rules under Data cleaning).",
+    ),
+    "n_gbt_version": (
+        "效度分析使用本期作答最多的问卷版本 {version}（{n} 份）。",
+        "Validity uses survey version {version}, answered by most responses this period ({n}).",
+    ),
+    "n_gbt_validity": (
+        "KMO ≥ 0.6 且 Bartlett 检验 p < 0.05 适合因子分析；主成分提取、最大方差旋转，因子数 = 维度数；"
+        "载荷 ≥ 0.5 且高于交叉载荷为归属正确；CR ≥ 0.7、AVE ≥ 0.5 为收敛效度达标。",
+        "KMO ≥ 0.6 and Bartlett's p < 0.05 make the items factorable; principal components, varimax, "
+        "one factor per dimension; a loading ≥ 0.5 above every cross-loading loads as declared; "
+        "CR ≥ 0.7 and AVE ≥ 0.5 show convergent validity.",
+    ),
+    "n_gbt_misloaded": (
+        "以下题目未归属其所声明的维度，建议修改或删除：{items}。",
+        "These items do not load on their declared dimension; reword or drop them: {items}.",
+    ),
+    "n_gbt_validity_failed": ("效度分析无法进行：{reason}。", "Validity could not be computed: {reason}."),
+    "v_too_few_items": ("评价题少于 2 道", "fewer than 2 rating items"),
+    "v_too_few_responses": ("完整作答的问卷数不多于题数", "no more complete responses than items"),
+    "v_constant": ("所有人对这些题的回答相同：{items}", "everyone gave the same answer to: {items}"),
+    "v_singular": ("部分题目的回答完全线性相关", "some items are exact combinations of others"),
+    "v_factors": ("因子数多于题数", "more factors than items"),
+    "v_loadings": ("载荷无效", "invalid loadings"),
+    "n_gbt_matrix": (
+        "矩阵即“改进优先级”一节的重要性—表现分析（IPA），分界线为各维度的平均值。",
+        "The matrix is the importance–performance analysis of Improvement priorities, split at the means.",
+    ),
+    "n_gbt_servqual": (
+        "差距 = 感知 − 期望（负值表示未达期望）。SERVQUAL 总分：{overall:.2f}（各维度平均）；"
+        "按指数权重（折合 100 分）加权：{weighted}。",
+        "Gap = perception − expectation (negative: expectations not met). SERVQUAL score {overall:.2f} "
+        "(mean of the dimensions); weighted by the index weights as 100 points: {weighted}.",
+    ),
+    "n_gbt_servqual_none": (
+        "本期没有同时回答期望题和对应感知题的问卷。",
+        "No response answered both an expectation item and its perception item this period.",
+    ),
+    "n_gbt_kano": (
+        "A 魅力型、O 期望型、M 必备型、I 无差异型、R 反向型、Q 可疑结果；"
+        "类别取出现最多者（并列时 M > O > A > I）。"
+        "Better = (A + O)/(A + O + M + I)，Worse = −(O + M)/(A + O + M + I)。",
+        "A attractive, O one-dimensional, M must-be, I indifferent, R reverse, Q questionable; the category "
+        "is the most frequent (ties: M > O > A > I). Better = (A + O)/(A + O + M + I), "
+        "Worse = −(O + M)/(A + O + M + I).",
+    ),
+    "n_gbt_nps": (
+        "NPS 的 95% 置信区间按正态近似：方差 = ((p + d) − (p − d)²)/n（p 推荐者、d 贬损者占比）；"
+        "两期之差的区间不含 0 且双方样本均 ≥ {min_n} 时才判为显著变化。",
+        "NPS 95% intervals use the normal approximation, variance ((p + d) − (p − d)²)/n with p and d the "
+        "promoter and detractor shares; a change is called significant only when both periods have "
+        "n ≥ {min_n} and the interval of the difference excludes 0.",
+    ),
     "n_alpha": ("α ≥ 0.7 视为内部一致性可接受。", "Alpha ≥ 0.7 counts as acceptable internal consistency."),
     "n_rates": (
         "投诉率分母：本期已完成问卷 {responses} 份；活跃客户 {customers} 名（本期作答或投诉的客户）。",

@@ -10,6 +10,7 @@ import pandas as pd
 from analysis import periods
 from analysis.report_format import num
 from analysis.report_labels import dimension_label
+from analysis.report_measurement import Measurement
 from analysis.report_render import render_charts, render_html, render_json, render_markdown, render_text
 from analysis.report_settings import Lang
 
@@ -31,6 +32,14 @@ class Headline:
     completion_rate: float | None
     complaints: int
     low_sample: bool
+    nps_ci_low: float | None
+    nps_ci_high: float | None
+    nps_change: float | None
+    nps_change_low: float | None
+    nps_change_high: float | None
+    nps_change_status: str
+    sample_required: int
+    below_plan: bool
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ class Report:
     cleaning: Mapping[str, int]
     reliability: pd.DataFrame
     weights: pd.DataFrame
+    drivers: pd.DataFrame
     complaints: pd.DataFrame
     complaints_by_category: pd.DataFrame
     complaints_by_dimension: pd.DataFrame
@@ -133,6 +143,7 @@ class Report:
     priorities: pd.DataFrame
     trend: pd.DataFrame
     dimension_trend: pd.DataFrame
+    measurement: Measurement
     notes: Mapping[str, tuple[str, ...]]
     charts: Mapping[str, bytes] = field(default_factory=dict)
     # The closed loop after low ratings (analysis.report_follow_ups): this period and the previous,
@@ -146,6 +157,8 @@ class Report:
         row = self.index.iloc[0]
         sat = self.satisfaction.iloc[0]
         counts = self.responses.iloc[0]
+        nps = self.measurement.nps.set_index("which")
+        required = int(self.measurement.plan["required"].iloc[0])
         return Headline(
             period=self.meta.current.label,
             index=num(row["index"]),
@@ -160,6 +173,14 @@ class Report:
             completion_rate=num(counts["completion_rate"]),
             complaints=int(self.complaints.iloc[0]["complaints"]),
             low_sample=int(row["n"]) < self.meta.min_n,
+            nps_ci_low=num(nps.loc["current", "ci_low"]),
+            nps_ci_high=num(nps.loc["current", "ci_high"]),
+            nps_change=num(nps.loc["change", "nps"]),
+            nps_change_low=num(nps.loc["change", "ci_low"]),
+            nps_change_high=num(nps.loc["change", "ci_high"]),
+            nps_change_status=str(nps.loc["change", "status"]),
+            sample_required=required,
+            below_plan=0 < int(row["n"]) < required,
         )
 
     def dimension_rows(self) -> list[DimensionRow]:

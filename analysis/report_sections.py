@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis import periods
-from analysis.frames import DIMENSION_LABELS
 from analysis.priorities import QUADRANT_LABELS
 from analysis.report_format import (
     Column,
@@ -24,9 +23,11 @@ from analysis.report_format import (
     records,
     section_with_notes,
 )
+from analysis.report_gbt import gbt_sections
 from analysis.report_labels import TEXT, category_label, dimension_label, present, severity_label, t
 from analysis.report_settings import WEIGHT_METHODS
 from analysis.scores import NO_ANSWER
+from dialogs.terms import DIMENSION_LABELS
 
 if TYPE_CHECKING:
     from analysis.report_model import Report
@@ -53,7 +54,7 @@ def sections(report: Report) -> list[Section]:
         _priorities_section,
         _trend_section,
     )
-    return [builder(report, lang) for builder in builders]
+    return [*(builder(report, lang) for builder in builders), *gbt_sections(report, lang)]
 
 
 def _overview_section(report: Report, lang: str) -> Section:
@@ -240,7 +241,20 @@ def _weights_section(report: Report, lang: str) -> Section:
     columns += [(m, f"w_{m}", "f3") for m in WEIGHT_METHODS if m in frame.columns]
     columns.append(("used", "used", "f3"))
     table = frame_table("weights", frame, columns, lang)
-    return Section("weights", t("s_weights", lang), (table,), tuple(report.notes.get("weights", ())))
+    drivers = frame_table(
+        "drivers",
+        report.drivers.assign(label=report.drivers["dimension"].map(lambda d: dimension_label(d, lang))),
+        [
+            ("label", "dimension", "text"),
+            ("beta", "beta", "f3"),
+            ("p_value", "p_value", "p"),
+            ("significant", "significant", "bool"),
+            ("weight", "reg_weight", "f3"),
+        ],
+        lang,
+    )
+    tables = (table, drivers) if drivers.rows else (table,)
+    return Section("weights", t("s_weights", lang), tables, tuple(report.notes.get("weights", ())))
 
 
 def _complaints_section(report: Report, lang: str) -> Section:

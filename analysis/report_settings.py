@@ -21,6 +21,32 @@ DEFAULT_BLEND: Final[Mapping[str, float]] = {"ahp": 0.5, "relative": 0.3, "state
 
 
 @dataclass(frozen=True)
+class SurveyDesign:
+    """Which questions were asked as pairs — what the answers frame alone cannot say.
+
+    Built from the survey definitions (``pairs_with`` in the YAML); keys are question keys.
+    """
+
+    expectation_of: Mapping[str, str] = field(default_factory=dict)  # expectation → perception item
+    kano_pairs: Mapping[str, str] = field(default_factory=dict)  # functional → dysfunctional question
+
+
+@dataclass(frozen=True)
+class SamplingPlan:
+    """The sampling plan a report checks its samples against (GB/T 19038's 抽样方案).
+
+    ``margin``: the target margin of error of a proportion at ``confidence``; ``population``: the
+    customers the survey speaks for in one period (None: large); ``response_rate``: the expected
+    share of invitations answered, for planning how many to send.
+    """
+
+    margin: float = 0.05
+    confidence: float = 0.95
+    population: int | None = None
+    response_rate: float | None = None
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     """Everything configurable about a report; the defaults suit a weekly report in Chinese."""
 
@@ -39,6 +65,11 @@ class ReportSettings:
     top_keywords: int = 10
     top_priorities: int = 5
     charts: bool = True
+    # Drivers whose regression coefficient is not significant (p ≥ 0.05) get no data-driven
+    # weight unless the operator keeps them.
+    keep_insignificant_drivers: bool = False
+    sampling: SamplingPlan = field(default_factory=SamplingPlan)
+    design: SurveyDesign = field(default_factory=SurveyDesign)
 
 
 def report_window(

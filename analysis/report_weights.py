@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from analysis.report_data import ReportData
-from analysis.report_labels import t
+from analysis.report_labels import dimension_label, t
 from analysis.report_settings import ReportSettings, WeightMethod
 from analysis.scores import respondent_table
 from analysis.weights import (
     AhpResult,
+    RegressionWeights,
     ahp,
     blend,
     entropy,
@@ -22,10 +25,21 @@ from analysis.weights import (
     stated_importance_weights,
 )
 
+DRIVER_ALPHA: Final = 0.05
+_FIT_ERRORS: Final = (ValueError, KeyError, np.linalg.LinAlgError)
 
-def choose_weights(
-    data: ReportData, cfg: ReportSettings, notes: dict[str, list[str]]
-) -> tuple[dict[str, float], pd.DataFrame, str]:
+
+@dataclass(frozen=True)
+class WeightChoice:
+    """The weights the index uses, every method side by side, and the regression's drivers."""
+
+    weights: dict[str, float]
+    table: pd.DataFrame  # dimension, one column per method, used
+    used: str
+    drivers: pd.DataFrame  # dimension, beta, p_value, significant, weight
+
+
+def choose_weights(data: ReportData, cfg: ReportSettings, notes: dict[str, list[str]]) -> WeightChoice:
     """Every weighting method side by side, and the weights the index uses (with fallbacks noted)."""
     lang = cfg.lang
     dims = list(data.dimensions)
@@ -35,17 +49,27 @@ def choose_weights(
     verdict = t("n_ahp_ok" if ahp_result.consistent else "n_ahp_bad", lang)
     section.append(t("n_ahp_cr", lang, cr=ahp_result.cr, verdict=verdict))
     table = respondent_table(data.clean)
+    fit: RegressionWeights | Exception
+    try:
+        fit = regression_weights(
+            table,
+            _columns(table, dims),
+            alpha=DRIVER_ALPHA,
+            drop_insignificant=not cfg.keep_insignificant_drivers,
+        )
+    except _FIT_ERRORS as error:
+        fit = error
     attempts: dict[str, Callable[[], dict[str, float]]] = {
         "ahp": lambda: _consistent(ahp_result),
-        "regression": lambda: regression_weights(table, _columns(table, dims)).weights,
-        "relative": lambda: relative_weights(table, _columns(table, dims)),
+        "regression": lambda: _regression(fit, cfg.keep_insignificant_drivers),
+        "relative": lambda: _relative(table, dims, fit, cfg.keep_insignificant_drivers),
         "entropy": lambda: entropy(table[_columns(table, dims)]),
         "stated": lambda: stated_importance_weights(data.clean),
     }
     for method, attempt in attempts.items():
         try:
             found[method] = attempt()
-        except (ValueError, KeyError, np.linalg.LinAlgError) as error:
+        except _FIT_ERRORS as error:
             reason = _reason(error) if lang == "en" else t("insufficient", lang)
             section.append(t("n_weight_missing", lang, method=t(f"w_{method}", lang), reason=reason))
     section.append(t("n_weights_window", lang, n=len(table)))
@@ -57,7 +81,55 @@ def choose_weights(
     frame = pd.DataFrame({m: pd.Series(w, dtype="float64") for m, w in found.items()}, index=dims)
     frame = frame.reindex(dims).fillna(0.0) if found else pd.DataFrame(index=dims)
     frame["used"] = pd.Series(weights).reindex(dims).fillna(0.0)
-    return weights, frame.rename_axis("dimension").reset_index(), used
+    drivers = _driver_table(fit, found.get("regression", {}))
+    if isinstance(fit, RegressionWeights):
+        section.append(t("n_drivers_fit", lang, r2=fit.r2, n=fit.n))
+        weak = ", ".join(
+            drivers.loc[~drivers["significant"], "dimension"].map(lambda d: dimension_label(d, lang))
+        )
+        if weak:
+            key = "n_drivers_kept" if cfg.keep_insignificant_drivers else "n_drivers_dropped"
+            section.append(t(key, lang, names=weak, alpha=DRIVER_ALPHA))
+    return WeightChoice(weights, frame.rename_axis("dimension").reset_index(), used, drivers)
+
+
+def _regression(fit: RegressionWeights | Exception, keep: bool) -> dict[str, float]:
+    if isinstance(fit, Exception):
+        raise fit
+    if not keep and not any(p < DRIVER_ALPHA and fit.beta[d] > 0 for d, p in fit.p_value.items()):
+        raise ValueError(f"no driver is significant at {DRIVER_ALPHA:g}")
+    return dict(fit.weights)
+
+
+def _relative(
+    table: pd.DataFrame, dims: Sequence[str], fit: RegressionWeights | Exception, keep: bool
+) -> dict[str, float]:
+    """Relative weights; without ``keep``, drivers the regression found insignificant get none."""
+    weights = relative_weights(table, _columns(table, dims))
+    if keep or isinstance(fit, Exception):
+        return weights
+    kept = {d: w for d, w in weights.items() if fit.p_value.get(d, 1.0) < DRIVER_ALPHA}
+    if not kept or sum(kept.values()) <= 0:
+        raise ValueError(f"no driver is significant at {DRIVER_ALPHA:g}")
+    total = sum(kept.values())
+    return {d: kept.get(d, 0.0) / total for d in weights}
+
+
+def _driver_table(fit: RegressionWeights | Exception, weights: Mapping[str, float]) -> pd.DataFrame:
+    columns = ["dimension", "beta", "p_value", "significant", "weight"]
+    if isinstance(fit, Exception):
+        return pd.DataFrame(columns=columns)
+    rows = [
+        {
+            "dimension": d,
+            "beta": beta,
+            "p_value": fit.p_value[d],
+            "significant": bool(fit.p_value[d] < DRIVER_ALPHA),
+            "weight": weights.get(d, np.nan),
+        }
+        for d, beta in fit.beta.items()
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _consistent(result: AhpResult) -> dict[str, float]:

@@ -7,13 +7,17 @@ optional ``by``: extra grouping columns such as ``"period"`` (see :mod:`analysis
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from analysis import periods
+from analysis.sampling import z_value
 from analysis.stats import LOW_RATING_MAX, describe
 
 RATING_ROLES: Final = ("item", "importance", "overall")
@@ -118,6 +122,69 @@ def nps(values: pd.Series | Sequence[float]) -> float:
     if not len(series):
         return float("nan")
     return float(((series >= 9).mean() - (series <= 6).mean()) * 100)
+
+
+@dataclass(frozen=True)
+class NpsCounts:
+    """Answers to the 0–10 recommend item by group: promoters (9–10), passives (7–8), detractors (0–6)."""
+
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def n(self) -> int:
+        """All answers."""
+        return self.promoters + self.passives + self.detractors
+
+    @classmethod
+    def of(cls, values: pd.Series | Sequence[float]) -> NpsCounts:
+        """Counts of 0–10 answers (NaN ignored; a value outside 0–10 raises ValueError)."""
+        series = _checked(values, 0, 10, "NPS")
+        promoters, detractors = int((series >= 9).sum()), int((series <= 6).sum())
+        return cls(promoters, len(series) - promoters - detractors, detractors)
+
+    def estimate(self) -> tuple[float, float]:
+        """(NPS, its variance in NPS points²): 100·(p − d) and 100²·((p + d) − (p − d)²)/n; NaN if n = 0."""
+        if self.n == 0:
+            return float("nan"), float("nan")
+        p, d = self.promoters / self.n, self.detractors / self.n
+        return 100 * (p - d), 100**2 * ((p + d) - (p - d) ** 2) / self.n
+
+
+def nps_interval(
+    values: pd.Series | Sequence[float] | NpsCounts, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """(NPS, low, high): NPS with its normal-approximation confidence interval, in NPS points.
+
+    Each answer scores +1 (promoter), 0 or −1 (detractor); NPS is 100 × their mean and its
+    variance is ((p + d) − (p − d)²)/n — the variance of a three-valued variable (the Wald interval
+    of Rocks, "Interval estimation for the Net Promoter Score", Am. Stat. 70(4), 2016). Clipped to
+    [−100, 100]. Example: 60 promoters, 30 passives, 10 detractors → NPS 50, variance
+    (0.7 − 0.25)/100 = 0.0045, SE 6.708 points, 95 % CI 50 ± 13.15 = [36.85, 63.15].
+    No answers give (NaN, NaN, NaN).
+    """
+    counts = values if isinstance(values, NpsCounts) else NpsCounts.of(values)
+    score, variance = counts.estimate()
+    half = z_value(confidence) * math.sqrt(variance) if counts.n else float("nan")
+    return score, max(score - half, -100.0), min(score + half, 100.0)
+
+
+def nps_difference(
+    current: NpsCounts, previous: NpsCounts, confidence: float = 0.95
+) -> tuple[float, float, float, float]:
+    """(difference, low, high, two-sided p-value) of current − previous NPS, independent samples.
+
+    SE = √(var_current + var_previous) with each variance as in :func:`nps_interval`; NaN where
+    a period has no answers or neither has any spread.
+    """
+    now, now_var = current.estimate()
+    before, before_var = previous.estimate()
+    diff, se = now - before, math.sqrt(now_var + before_var)
+    if math.isnan(se) or se == 0:
+        return diff, float("nan"), float("nan"), float("nan")
+    half = z_value(confidence) * se
+    return diff, diff - half, diff + half, float(2 * sps.norm.sf(abs(diff) / se))
 
 
 def satisfaction(answers: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

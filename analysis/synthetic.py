@@ -17,8 +17,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.frames import CATEGORIES, DIMENSIONS, FRAME_COLUMNS, SEVERITIES, FrameKind
+from analysis.frames import FRAME_COLUMNS, FrameKind
 from analysis.periods import DEFAULT_TZ
+from dialogs.terms import CATEGORIES, DIMENSIONS, SEVERITIES
 
 BASE_MEANS: Final[Mapping[str, float]] = {
     "functionality": 3.9,

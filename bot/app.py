@@ -17,15 +17,11 @@ from bot.complaints import complaint_flow
 from bot.config import ConfigError, Settings
 from bot.filters import ADMIN_COMMANDS, CUSTOMER_COMMANDS
 from bot.handlers import (
-    admin_classifier,
-    admin_digest,
-    admin_tickets,
-    campaigns_admin,
+    admin,
     complaint,
     customer_links,
     fallback,
     invitations,
-    kpis_admin,
     menu,
     my_tickets,
     privacy,
@@ -80,14 +76,11 @@ def build_dispatcher(
     dispatcher.include_routers(
         customer_links.create_router(),  # before menu, whose /start takes every other deep link
         menu.create_router(),
-        admin_digest.create_router(),
-        admin_classifier.create_router(),  # before admin_tickets, whose ticket buttons take every action
-        admin_tickets.create_router(),
+        admin.create_router(),
+        admin.create_refusal_router(),
         survey.create_router(),
         complaint.create_router(),
         my_tickets.create_router(),
-        campaigns_admin.create_router(),
-        kpis_admin.create_router(),
         invitations.create_router(),
         privacy.create_router(),
         fallback.create_router(),

@@ -68,3 +68,16 @@ class SubscribeCb(CallbackData, prefix="sub"):
     """An admin's digest frequency choice."""
 
     frequency: str
+
+
+class WizardCb(CallbackData, prefix="cw"):
+    """A choice in the /campaign set-up."""
+
+    v: str
+
+
+class CampaignCb(CallbackData, prefix="cmp"):
+    """Pause or resume a campaign from /campaigns."""
+
+    action: str  # paused | active
+    id: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -24,13 +25,13 @@ from dialogs.complaint_flow import (
     ComplaintState,
     DiscardDraft,
     Guess,
+    NewComplaint,
     OpenTicket,
     Prompt,
     Step,
     describe_prompt,
 )
 from dialogs.i18n import Language, t
-from storage.complaints import NewComplaint
 from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -93,24 +94,9 @@ async def advance(
 
 
 def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
-    return NewComplaint(
-        description=effect.description,
-        category_auto=effect.category_auto,
-        category_confidence=effect.category_confidence,
-        category=effect.category,
-        dimension_auto=effect.dimension_auto,
-        dimension=effect.dimension,
-        severity=effect.severity,
-        wants_contact=effect.wants_contact,
-        phone=effect.phone,
-        attachments=[(a.kind, a.file_id) for a in effect.attachments],
-        keywords=keywords(effect.description) if effect.description else (),
-        source_response_id=source,
-        category_secondary=effect.category_secondary,
-        category_evidence=effect.category_evidence,
-        classifier_version=effect.classifier_version,
-        label_source=effect.label_source,
-    )
+    complaint = effect.complaint
+    found = keywords(complaint.description) if complaint.description else ()
+    return replace(complaint, keywords=found, source_response_id=source)
 
 
 async def _save(

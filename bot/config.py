@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from bot.api.keys import parse_entry
 from dialogs.campaign import QuietHours
-from dialogs.tickets import SEVERITIES, Sla
+from dialogs.terms import SEVERITIES
+from dialogs.tickets import Sla
 from dialogs.working_days import WorkingCalendar, parse_dates
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -87,6 +88,13 @@ class Settings(BaseSettings):
     invite_min_days: int = Field(default=30, ge=0, le=366)
     post_service_sample: float = Field(default=1.0, ge=0, le=1)
     kpi_file: Path | None = Field(default=None, description="KPI definitions; empty → dialogs/kpis.yaml")
+    # Sampling plan (GB/T 19038): reports flag samples too small for SAMPLE_MARGIN at SAMPLE_CONFIDENCE;
+    # SAMPLE_POPULATION (customers a period's survey speaks for) adds the finite-population correction,
+    # EXPECTED_RESPONSE_RATE turns the planned responses into invitations to send.
+    sample_margin: float = Field(default=0.05, gt=0, lt=1, description="target margin of error, e.g. 0.05")
+    sample_confidence: float = Field(default=0.95, gt=0, lt=1)
+    sample_population: int | None = Field(default=None, ge=1)
+    expected_response_rate: float | None = Field(default=None, gt=0, le=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from analysis.complaints import classify, keywords
 from bot.config import Settings
 from bot.tickets import category_name, tell_admins
 from dialogs.complaint_flow import excerpt
+from dialogs.complaint_io import NewComplaint
 from dialogs.follow_up import (
     FollowUpRules,
     comment_text,
@@ -25,7 +26,6 @@ from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import SurveyState
 from dialogs.tickets import ticket_number
 from dialogs.working_days import WorkingCalendar
-from storage.complaints import NewComplaint
 from storage.models import Complaint, Respondent
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork

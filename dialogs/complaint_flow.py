@@ -25,6 +25,7 @@ from dialogs.complaint_io import (
     Effect,
     Guess,
     Media,
+    NewComplaint,
     OpenTicket,
     Press,
     Prompt,
@@ -33,12 +34,10 @@ from dialogs.complaint_io import (
 )
 from dialogs.complaint_state import FINISHED_STEPS, STEPS, ComplaintState
 from dialogs.phone import mask_phone, normalise_phone
-from dialogs.tickets import SEVERITIES
+from dialogs.terms import CATEGORIES, DIMENSIONS, SEVERITIES
 
 __all__ = [
     "ATTACHMENT_KINDS",
-    "CATEGORIES",
-    "DIMENSIONS",
     "EXCERPT_LENGTH",
     "FINISHED_STEPS",
     "MAX_ATTACHMENTS",
@@ -58,6 +57,7 @@ __all__ = [
     "Effect",
     "Guess",
     "Media",
+    "NewComplaint",
     "OpenTicket",
     "Press",
     "Prompt",
@@ -70,8 +70,6 @@ __all__ = [
     "prompt_for",
 ]
 
-CATEGORIES: Final = ("personnel", "process", "technology", "resources", "other")
-DIMENSIONS: Final = ("functionality", "safety", "comfort", "responsiveness")
 ATTACHMENT_KINDS: Final = frozenset({"photo", "voice", "video", "video_note", "audio", "document"})
 # Telegram's own message limit: a long paste arrives split into messages of this size, so keeping
 # each one whole loses nothing.
@@ -308,8 +306,7 @@ def _confirm(state: ComplaintState, event: ComplaintInput) -> Step:
 def _ticket(state: ComplaintState) -> OpenTicket:
     if state.category_auto is None or state.category is None or state.severity is None:
         raise ValueError(f"complaint draft {state.draft_id} is incomplete at submission")
-    return OpenTicket(
-        draft_id=state.draft_id,
+    complaint = NewComplaint(
         description=state.description,
         attachments=state.attachments,
         category_auto=state.category_auto,
@@ -325,6 +322,7 @@ def _ticket(state: ComplaintState) -> OpenTicket:
         classifier_version=state.classifier_version,
         label_source=state.category_source,
     )
+    return OpenTicket(draft_id=state.draft_id, complaint=complaint)
 
 
 def _cancel(state: ComplaintState) -> Step:

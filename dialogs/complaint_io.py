@@ -7,7 +7,9 @@ ticket, discard the draft).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 from dialogs.i18n import Language, t
@@ -79,12 +81,10 @@ class Guess:
 
 
 @dataclass(frozen=True)
-class OpenTicket:
-    """Store the complaint as a new ticket (fields as storage's NewComplaint)."""
+class NewComplaint:
+    """A complaint as the conversation (or the API) collected it: what storage keeps as a new ticket."""
 
-    draft_id: int
     description: str
-    attachments: tuple[Attachment, ...]
     category_auto: str
     category_confidence: float
     category: str
@@ -93,10 +93,28 @@ class OpenTicket:
     severity: str
     wants_contact: bool
     phone: str | None
+    attachments: Sequence[tuple[str, str]] = ()  # (kind, Telegram file id), e.g. Attachment
+    keywords: Sequence[str] = ()
+    source_response_id: int | None = None
     category_secondary: str | None = None
-    category_evidence: tuple[str, ...] = ()
+    category_evidence: Sequence[str] = ()
     classifier_version: str | None = None
-    label_source: str | None = None  # "customer" / "customer_pick" when the customer gave the category
+    # Set when the customer gave the category (changed the proposal, or picked when unsure):
+    # "customer" or "customer_pick", stored as a label for retraining.
+    label_source: str | None = None
+    # A follow-up case (kind "follow_up") a low survey rating opened: the rating and its deadlines.
+    kind: str = "complaint"
+    rating_before: int | None = None
+    revisit_due_at: datetime | None = None
+    fix_due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """Store the complaint as a new ticket."""
+
+    draft_id: int
+    complaint: NewComplaint
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from typing import Final
 
 from dialogs.survey import Survey
 from dialogs.survey_flow import Answer
+from dialogs.terms import CAUSES
 from dialogs.tickets import DueTimes
 from dialogs.working_days import WorkingCalendar
 
 # The order reasons' categories are reported and tie-broken in (the complaint categories' order).
-REASON_CATEGORIES: Final = ("personnel", "process", "technology", "resources")
+REASON_CATEGORIES: Final = CAUSES
 RERATE_VALUES: Final = (1, 2, 3, 4, 5)
 RERATE_STATUSES: Final = frozenset({"resolved", "closed"})
 

@@ -11,9 +11,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from dialogs.survey import Localized
+from dialogs.terms import Dimension
 
 KPI_KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-DimensionKey = Literal["functionality", "safety", "comfort", "responsiveness"]
 
 
 class KpiDefinition(BaseModel):
@@ -24,7 +24,7 @@ class KpiDefinition(BaseModel):
     unit: str = ""
     target: float
     better: Literal["lower", "higher"]
-    dimension: DimensionKey | None = None
+    dimension: Dimension | None = None
 
     def meets(self, value: float) -> bool:
         """Whether a value is on the right side of the target (the target itself counts as met)."""

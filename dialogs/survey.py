@@ -11,12 +11,41 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dialogs.i18n import LANGUAGES, Language
 
-Role = Literal["item", "importance", "overall", "nps", "comment", "choice", "reasons"]
+Role = Literal[
+    "item",
+    "importance",
+    "overall",
+    "nps",
+    "comment",
+    "choice",
+    "expectation",
+    "kano_func",
+    "kano_dysf",
+    "reasons",
+]
 Kind = Literal["rating", "scale", "choice", "text", "multi"]
-DIMENSION_KEYS = ("functionality", "safety", "comfort", "responsiveness")
 # The four shortfall categories (人员素质, 流程规范, 技术水平, 资源配置) a reason after a low rating
 # stands for; the complaint categories less "other".
 ReasonCategory = Literal["personnel", "process", "technology", "resources"]
+# Roles whose question names its partner in `pairs_with`, and the role that partner must have:
+# a SERVQUAL expectation pairs with the perception item it sets the bar for; a Kano dysfunctional
+# question ("if it did not have …") with its functional one ("if it had …").
+PAIRED_ROLES: Mapping[str, str] = {"expectation": "item", "kano_dysf": "kano_func"}
+KANO_ROLES = ("kano_func", "kano_dysf")
+KANO_SCALE_KEY = "kano"
+# The five standard Kano answers. Analysis reads the codes (analysis.kano): 1 like, 2 must-be,
+# 3 neutral, 4 live with, 5 dislike — a survey may word them its own way but not renumber them.
+KANO_VALUES = (1, 2, 3, 4, 5)
+KANO_SCALE: Mapping[str, Any] = {
+    "kind": "choice",
+    "options": [
+        {"value": 1, "label": {"zh": "我很喜欢", "en": "I like it"}},
+        {"value": 2, "label": {"zh": "理应如此", "en": "I expect it"}},
+        {"value": 3, "label": {"zh": "无所谓", "en": "I am neutral"}},
+        {"value": 4, "label": {"zh": "能忍受", "en": "I can live with it"}},
+        {"value": 5, "label": {"zh": "我很不喜欢", "en": "I dislike it"}},
+    ],
+}
 
 
 class Localized(BaseModel):
@@ -100,6 +129,7 @@ class Question(BaseModel):
     kind: Kind | None = None
     required: bool = True
     show_if: ShowIf | None = None
+    pairs_with: str | None = None
 
     @property
     def is_text(self) -> bool:
@@ -123,10 +153,17 @@ class Survey(BaseModel):
     dimensions: tuple[Dimension, ...]
     questions: tuple[Question, ...] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kano_defaults(cls, data: Any) -> Any:
+        return with_kano_scale(data)
+
     @model_validator(mode="after")
     def _check_references(self) -> Survey:
         problems = reference_problems(
-            [q.model_dump() for q in self.questions], {d.key for d in self.dimensions}, set(self.scales)
+            [q.model_dump() for q in self.questions],
+            {d.key for d in self.dimensions},
+            {key: {o.value for o in scale.all_options()} for key, scale in self.scales.items()},
         )
         problems += self._multi_problems()
         if problems:
@@ -148,6 +185,10 @@ class Survey(BaseModel):
                 elif scale is not None and any(o.category is None for o in scale.options):
                     problems.append(f"{where}.scale: every reason option needs a category")
         return problems
+
+    def pairs(self, role: Literal["expectation", "kano_dysf"]) -> dict[str, str]:
+        """{question key: the key it pairs with} for the questions of ``role``."""
+        return {q.key: q.pairs_with for q in self.questions if q.role == role and q.pairs_with}
 
     def question(self, key: str) -> Question:
         """The question with this key (KeyError if absent)."""
@@ -173,13 +214,42 @@ class Survey(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def with_kano_scale(data: Any) -> Any:
+    """Survey data where Kano questions without a scale use the standard five answers (scale 'kano').
+
+    The scale is written into the definition itself, so a stored version reads back the same.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("questions"), (list, tuple)):
+        return data
+    questions = list(data["questions"])
+    kano = [
+        i
+        for i, q in enumerate(questions)
+        if isinstance(q, Mapping)
+        and q.get("role") in KANO_ROLES
+        and q.get("scale") is None
+        and not q.get("kind")
+    ]
+    if not kano:
+        return data
+    for i in kano:
+        questions[i] = {**questions[i], "scale": KANO_SCALE_KEY}
+    scales = data.get("scales")
+    scales = dict(scales) if isinstance(scales, Mapping) else {}
+    scales.setdefault(KANO_SCALE_KEY, KANO_SCALE)
+    return {**data, "questions": questions, "scales": scales}
+
+
 def reference_problems(
-    questions: Sequence[Mapping[str, Any]], dimension_keys: set[str], scale_keys: set[str]
+    questions: Sequence[Mapping[str, Any]],
+    dimension_keys: set[str],
+    scale_values: Mapping[str, set[int] | None] | set[str],
 ) -> list[str]:
     """Every broken reference between questions, dimensions and scales, as "questions[i].field: …".
 
-    Works on plain mappings too, so a file whose fields have errors still gets these reported in
-    the same run.
+    ``scale_values``: each scale's answer values (None, or only the scale keys, where they are not
+    known: the checks on values are then skipped). Works on plain mappings too, so a file whose
+    fields have errors still gets these reported in the same run.
     """
     problems: list[str] = []
     seen: set[str] = set()
@@ -191,17 +261,83 @@ def reference_problems(
         seen.add(str(key))
         if dimension is not None and dimension not in dimension_keys:
             problems.append(f"{where}.dimension: unknown dimension '{dimension}'")
-        if question.get("role") in ("item", "importance") and dimension is None:
+        if question.get("role") in ("item", "importance", "expectation") and dimension is None:
             problems.append(f"{where}.role: role '{question.get('role')}' needs a dimension")
         if question.get("kind") == "text":
             if scale is not None:
                 problems.append(f"{where}.scale: a text question takes no scale")
         elif scale is None:
             problems.append(f"{where}.scale: needs a scale (or kind: text)")
-        elif scale not in scale_keys:
+        elif scale not in scale_values:
             problems.append(f"{where}.scale: unknown scale '{scale}'")
         if question.get("show_if") is not None and index == 0:
             problems.append(f"{where}.show_if: the first question cannot be conditional")
+    problems += _pair_problems(questions, scale_values if isinstance(scale_values, Mapping) else None)
+    return problems
+
+
+def _pair_problems(
+    questions: Sequence[Mapping[str, Any]], scale_values: Mapping[str, set[int] | None] | None
+) -> list[str]:
+    """SERVQUAL and Kano pairs: each pairs with an existing question of the right role, once."""
+    problems: list[str] = []
+    position = {str(q.get("key")): i for i, q in reversed(list(enumerate(questions)))}
+    partnered: dict[str, int] = {}
+
+    def values(question: Mapping[str, Any]) -> set[int] | None:
+        scale = question.get("scale")
+        return None if scale_values is None or not isinstance(scale, str) else scale_values.get(scale)
+
+    for index, question in enumerate(questions):
+        where = f"questions[{index}]"
+        role, partner = question.get("role"), question.get("pairs_with")
+        if role in KANO_ROLES and question.get("kind") == "text":
+            problems.append(f"{where}.kind: a Kano question is answered with the five Kano answers, not text")
+        elif role in KANO_ROLES and values(question) not in (None, set(KANO_VALUES)):
+            problems.append(
+                f"{where}.scale: a Kano question needs the five Kano answers coded 1–5 "
+                "(leave out 'scale' to use the standard ones)"
+            )
+        wanted = PAIRED_ROLES.get(str(role), "")
+        if partner is None:
+            if wanted:
+                problems.append(f"{where}.pairs_with: a '{role}' question names its '{wanted}' question here")
+            continue
+        if not wanted:
+            problems.append(f"{where}.pairs_with: only expectation and kano_dysf questions pair with another")
+            continue
+        if partner not in position:
+            problems.append(f"{where}.pairs_with: no question '{partner}'")
+            continue
+        other = questions[position[partner]]
+        if other.get("role") != wanted:
+            problems.append(f"{where}.pairs_with: '{partner}' has role '{other.get('role')}', not '{wanted}'")
+            continue
+        if partner in partnered:
+            problems.append(
+                f"{where}.pairs_with: '{partner}' is already paired (questions[{partnered[partner]}])"
+            )
+            continue
+        partnered[str(partner)] = index
+        if role == "expectation":
+            if question.get("dimension") is not None and question.get("dimension") != other.get("dimension"):
+                problems.append(
+                    f"{where}.dimension: must be the dimension of '{partner}' ({other.get('dimension')})"
+                )
+            if (
+                values(question) is not None
+                and values(other) is not None
+                and values(question) != values(other)
+            ):
+                problems.append(
+                    f"{where}.scale: must offer the same values as the scale of '{partner}', "
+                    "or perception minus expectation means nothing"
+                )
+    for index, question in enumerate(questions):
+        if question.get("role") == "kano_func" and str(question.get("key")) not in partnered:
+            problems.append(
+                f"questions[{index}].role: no kano_dysf question pairs with '{question.get('key')}'"
+            )
     return problems
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dialogs.survey import Survey, reference_problems
+from dialogs.survey import Survey, reference_problems, with_kano_scale
 
 DEFAULT_SURVEY_KEY = "service_quality"
 # Cross-field checks put their path in the message: "questions[3].scale: unknown scale 'x'".
@@ -88,10 +88,28 @@ def _problems(root: yaml.Node | None, error: Any) -> list[SurveyProblem]:
 
 
 def _raw_reference_problems(data: dict[str, Any]) -> list[str]:
+    data = with_kano_scale(data)
     questions = [q for q in data.get("questions") or () if isinstance(q, dict)]
     dimensions = {str(d.get("key")) for d in data.get("dimensions") or () if isinstance(d, dict)}
     scales = data.get("scales")
-    return reference_problems(questions, dimensions, set(scales) if isinstance(scales, dict) else set())
+    values = (
+        {str(key): _raw_values(scale) for key, scale in scales.items()} if isinstance(scales, dict) else {}
+    )
+    return reference_problems(questions, dimensions, values)
+
+
+def _raw_values(scale: object) -> set[int] | None:
+    """A raw scale's answer values, None when the scale itself is malformed (reported elsewhere)."""
+    if not isinstance(scale, dict):
+        return None
+    low, high = scale.get("min"), scale.get("max")
+    if scale.get("kind") == "scale":
+        return set(range(low, high + 1)) if isinstance(low, int) and isinstance(high, int) else None
+    options = scale.get("options")
+    if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
+        return None
+    found = {o.get("value") for o in options}
+    return found if all(isinstance(v, int) for v in found) else None
 
 
 def _unique(problems: list[SurveyProblem]) -> list[SurveyProblem]:

@@ -17,12 +17,10 @@ from typing import Final, Literal, NamedTuple, get_args
 
 Status = Literal["received", "in_progress", "resolved", "reopened", "closed"]
 Action = Literal["acknowledge", "start", "resolve", "reopen", "close"]
-Severity = Literal["low", "medium", "high"]
 BreachKind = Literal["first_response", "resolution"]
 
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
-SEVERITIES: Final[tuple[Severity, ...]] = get_args(Severity)
 BREACH_KINDS: Final[tuple[BreachKind, ...]] = get_args(BreachKind)
 # "reopened" is worked like "in_progress": it is open, and staff can resolve or close it.
 OPEN_STATUSES: Final[frozenset[Status]] = frozenset({"received", "in_progress", "reopened"})

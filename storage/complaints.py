@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.complaint_io import NewComplaint
 from storage.models import Complaint, ComplaintAttachment, ComplaintLabel, SlaBreach, TicketEvent
 
 OPEN_STATUSES = ("received", "in_progress", "reopened")
 # severity → (first response within, resolution within)
 SlaTable = Mapping[str, tuple[timedelta, timedelta]]
-
-
-@dataclass(frozen=True)
-class NewComplaint:
-    """Everything the complaint conversation collected."""
-
-    description: str
-    category_auto: str
-    category_confidence: float
-    category: str
-    dimension_auto: str | None
-    dimension: str | None
-    severity: str
-    wants_contact: bool
-    phone: str | None
-    attachments: Sequence[tuple[str, str]] = ()  # (kind, Telegram file id)
-    keywords: Sequence[str] = field(default_factory=tuple)
-    source_response_id: int | None = None
-    category_secondary: str | None = None
-    category_evidence: Sequence[str] = ()
-    classifier_version: str | None = None
-    # Set when the customer gave the category (changed the proposal, or picked when unsure):
-    # "customer" or "customer_pick", stored as a label for retraining.
-    label_source: str | None = None
-    # A follow-up case (kind "follow_up") opened by a low rating: the rating and its deadlines.
-    kind: str = "complaint"
-    rating_before: int | None = None
-    revisit_due_at: datetime | None = None
-    fix_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.complaint_io import NewComplaint
 from dialogs.follow_up import FollowUpRules
-from storage.complaints import ComplaintRepository, NewComplaint
+from storage.complaints import ComplaintRepository
 from storage.models import Complaint, RatingReason
 
 

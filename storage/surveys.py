@@ -92,6 +92,11 @@ class SurveyRepository:
         await self.session.flush()
         return LoadResult(survey.key, version.version, version.id, created=True)
 
+    async def definitions(self) -> list[Survey]:
+        """Every stored version's definition, oldest first (reports read which questions pair up)."""
+        rows = await self.session.scalars(select(SurveyVersion.definition).order_by(SurveyVersion.id))
+        return [Survey.model_validate(definition) for definition in rows]
+
     async def latest(self, key: str) -> StoredSurvey | None:
         """The newest version of the survey `key`, or None if it was never loaded."""
         version_id = (

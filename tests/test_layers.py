@@ -2,7 +2,8 @@
 
 dialogs/, storage/ and analysis/ never import bot/; dialogs/ and analysis/ import neither aiogram nor
 SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the SQL is storage/'s.
-emulator/ (the local Bot API server) stands alone: it imports nothing of the project.
+emulator/ (the local Bot API server) stands alone: it imports nothing of the project, nor does the
+domain vocabulary in dialogs/terms.py.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ def test_the_bot_writes_no_sql_of_its_own() -> None:
         if _is(module, "sqlalchemy") and not any(_is(module, ok) for ok in BOT_SQLALCHEMY_ALLOWED)
     ]
     assert broken == []
+
+
+def test_the_domain_terms_depend_on_nothing_of_the_project() -> None:
+    # dialogs/terms.py is the one home of categories, dimensions and severities that every layer imports.
+    project = ("bot", "dialogs", "storage", "analysis", "emulator")
+    imported = [module for _, module in imports_of(ROOT / "dialogs" / "terms.py")]
+    assert [m for m in imported if any(_is(m, p) for p in project)] == []
 
 
 def test_the_contract_sees_a_violation(tmp_path: Path) -> None:

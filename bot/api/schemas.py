@@ -20,6 +20,7 @@ from pydantic import (
 from bot.api.links import EXTERNAL_ID
 from dialogs.campaign import NAME_PATTERN, TAG_PATTERN, zone
 from dialogs.kpis import KPI_KEY
+from dialogs.terms import Category
 
 MAX_BATCH = 1000
 # What an HTTP header carries portably: printable ASCII and spaces.
@@ -225,7 +226,7 @@ class ComplaintsQuery(ExportQuery):
     """GET /api/v1/complaints filters."""
 
     status: Literal["received", "in_progress", "resolved", "reopened", "closed"] | None = None
-    category: Literal["personnel", "process", "technology", "resources", "other"] | None = None
+    category: Category | None = None
     severity: Literal["low", "medium", "high"] | None = None
     kind: Literal["complaint", "follow_up"] | None = Field(
         default=None, description="follow_up: the cases low survey ratings opened (好差评)"

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analysis.categories import CATEGORIES, Category
 from bot.config import Settings
+from dialogs.terms import CATEGORIES, Category
 from storage.classifier import ClassifierRepository
 from storage.database import session_factory
 from storage.locks import Lock, try_lock

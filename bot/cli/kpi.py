@@ -1,4 +1,5 @@
-"""`tingjian kpi import FILE.csv`, `tingjian campaign load FILE.yaml` and `tingjian api new-key`."""
+"""`tingjian kpi import FILE.csv`, `tingjian campaign load FILE.yaml`, `tingjian campaign plan` and
+`tingjian api new-key`."""
 
 from __future__ import annotations
 
@@ -37,11 +38,47 @@ def add_distribution_commands(commands: Any) -> None:
     campaign_load = campaign.add_parser("load", help="validate a campaign YAML file and store (or update) it")
     campaign_load.add_argument("file", type=Path)
     campaign_load.set_defaults(handler=_campaign_load)
+    plan = campaign.add_parser(
+        "plan",
+        help="responses and invitations a target margin of error needs (default: the SAMPLE_* settings)",
+    )
+    plan.add_argument("--margin", type=float, help="target margin of error of a proportion, e.g. 0.05")
+    plan.add_argument("--response-rate", type=float, help="expected share of invitations answered, e.g. 0.2")
+    plan.add_argument("--population", type=int, help="customers the survey speaks for (default: large)")
+    plan.add_argument("--confidence", type=float, help="confidence level, e.g. 0.95")
+    plan.set_defaults(handler=_campaign_plan)
 
     api = commands.add_parser("api", help="the HTTP API").add_subparsers(title="api commands")
     api.add_parser(
         "new-key", help="print a new API key and the API_KEYS entry that stores only its hash"
     ).set_defaults(handler=_new_key)
+
+
+def _campaign_plan(settings: Settings, args: argparse.Namespace) -> int:
+    from analysis.sampling import plan_campaign, required_sample_size
+
+    margin = args.margin if args.margin is not None else settings.sample_margin
+    rate = args.response_rate if args.response_rate is not None else settings.expected_response_rate
+    population = args.population if args.population is not None else settings.sample_population
+    confidence = args.confidence if args.confidence is not None else settings.sample_confidence
+    try:
+        needed = required_sample_size(margin, confidence, 0.5, population)
+        plan = plan_campaign(margin, rate, confidence, 0.5, population) if rate is not None else None
+    except ValueError as error:
+        print(f"no plan: {error}", file=sys.stderr)
+        return 2
+    of = f" of {population:,} customers" if population is not None else ""
+    print(f"±{margin * 100:g}% at {confidence * 100:g}% confidence{of}: {needed:,} completed responses")
+    if plan is None:
+        print("give --response-rate (or EXPECTED_RESPONSE_RATE) for the invitations to send")
+    elif plan.reachable:
+        print(f"at a {plan.response_rate * 100:g}% response rate: send {plan.invitations:,} invitations")
+    else:
+        print(
+            f"at a {plan.response_rate * 100:g}% response rate {plan.invitations:,} invitations are needed, "
+            f"more than the {plan.population or 0:,} customers: the margin cannot be reached this way"
+        )
+    return 0
 
 
 def _kpi_import(settings: Settings, args: argparse.Namespace) -> int:

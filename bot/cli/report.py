@@ -19,7 +19,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.report import Report
+    from analysis.report import Report, SurveyDesign
     from storage.analytics import Frames
     from storage.demo_data import DemoConfig, DemoSummary
 
@@ -42,6 +42,11 @@ def add_report_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="file to write (default: text goes to the terminal, other formats to report-<period>.<ext>)",
     )
     report.add_argument("--lang", choices=("zh", "en"), help="default: DEFAULT_LANGUAGE")
+    report.add_argument(
+        "--keep-insignificant-drivers",
+        action="store_true",
+        help="give drivers whose regression coefficient is not significant (p ≥ 0.05) data-driven weight too",
+    )
     report.set_defaults(handler=_report)
 
     demo = commands.add_parser("demo-data", help="write a realistic demo history into the database")
@@ -89,9 +94,14 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     now = report_now(args.at, args.period, tz)
     # The digests' settings (time zone, the operator's SLA hours); charts only where they are shown.
     digest_config = report_settings(settings, args.lang or settings.default_language)
-    config = replace(digest_config, charts=args.format == "html")
+    config = replace(
+        digest_config,
+        charts=args.format == "html",
+        keep_insignificant_drivers=args.keep_insignificant_drivers,
+    )
     start, end = report_window(now, args.period, config.trend_periods, tz)
-    frames = asyncio.run(_load(settings, start, end))
+    frames, design = asyncio.run(_load(settings, start, end))
+    config = replace(config, design=design)
     report = build_report(
         frames.answers,
         frames.responses,
@@ -122,13 +132,14 @@ def _render(report: Report, fmt: str) -> str:
     return renderers[fmt]()
 
 
-async def _load(settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> Frames:
+async def _load(settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Frames, SurveyDesign]:
+    from bot.jobs.digests import load_survey_design
     from bot.runner import open_database
     from storage.analytics import load_frames
 
     engine = await open_database(settings)
     try:
-        return await load_frames(engine, start, end)
+        return await load_frames(engine, start, end), await load_survey_design(engine)
     finally:
         await engine.dispose()
 

@@ -12,11 +12,10 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from analysis.categories import CATEGORIES
 from bot.callbacks import TicketCb
-from bot.filters import is_admin
 from bot.tickets import category_name
 from dialogs.i18n import Language, language_of, t
+from dialogs.terms import CATEGORIES
 from dialogs.tickets import ticket_number
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -25,10 +24,9 @@ CATEGORY_ACTIONS = frozenset({"category", "category_to"})
 
 
 async def category_button(
-    query: CallbackQuery, callback_data: TicketCb, bot: Bot, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: TicketCb, bot: Bot, uow: UnitOfWork, language: Language
 ) -> None:
     """🏷 on a ticket: offer the categories; a pick changes the ticket and is kept as a label."""
-    language = language_of(respondent.language)
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None:
         await uow.commit()
@@ -110,6 +108,6 @@ async def classifier_command(message: Message, uow: UnitOfWork, respondent: Resp
 def create_router() -> Router:
     """Category corrections and /classifier for admins; /classifier refused to everyone else."""
     router = Router(name="admin_classifier")
-    router.callback_query.register(category_button, TicketCb.filter(F.action.in_(CATEGORY_ACTIONS)), is_admin)
-    router.message.register(classifier_command, Command("classifier"), is_admin)
+    router.callback_query.register(category_button, TicketCb.filter(F.action.in_(CATEGORY_ACTIONS)))
+    router.message.register(classifier_command, Command("classifier"))
     return router

@@ -21,11 +21,9 @@ from analysis.periods import Freq, period_of
 from bot.callbacks import SubscribeCb
 from bot.config import Settings
 from bot.exports import to_csv_zip, to_xlsx
-from bot.filters import is_admin
 from bot.jobs.digests import build_period_report, send_report
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, t
 from storage.analytics import load_frames
-from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 PERIOD_WORDS: dict[str, Freq] = {"day": "day", "week": "week", "month": "month"}
@@ -36,12 +34,11 @@ async def digest_command(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
     engine: AsyncEngine,
 ) -> None:
     """/digest [day|week|month]: the report of the current period so far."""
-    language = language_of(respondent.language)
     word = (command.args or "week").strip().lower()
     if word not in PERIOD_WORDS:
         await message.answer(escape(t(language, "admin_digest_usage")))
@@ -54,10 +51,9 @@ async def digest_command(
 
 
 async def subscribe_command(
-    message: Message, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, uow: UnitOfWork, language: Language, settings: Settings
 ) -> None:
     """/subscribe: choose daily, weekly, monthly or no digests."""
-    language = language_of(respondent.language)
     current = await uow.digests.frequency(message.chat.id) or settings.digest_frequency
     await uow.commit()
     buttons = [
@@ -76,10 +72,9 @@ async def subscribe_command(
 
 
 async def subscribe_chosen(
-    query: CallbackQuery, callback_data: SubscribeCb, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: SubscribeCb, uow: UnitOfWork, language: Language
 ) -> None:
     """Store the admin's choice."""
-    language = language_of(respondent.language)
     if callback_data.frequency not in CHOICES:
         await query.answer()
         return
@@ -97,12 +92,11 @@ async def export_command(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
     engine: AsyncEngine,
 ) -> None:
     """/export csv|xlsx [day|week|month]: the current period's data as a file."""
-    language = language_of(respondent.language)
     words = (command.args or "").lower().split()
     kind = words[0] if words else ""
     word = words[1] if len(words) > 1 else "week"
@@ -123,8 +117,8 @@ async def export_command(
 def create_router() -> Router:
     """Digest and export commands for admins (the refusal for others lives in admin_tickets)."""
     router = Router(name="admin_digest")
-    router.message.register(digest_command, Command("digest"), is_admin)
-    router.message.register(subscribe_command, Command("subscribe"), is_admin)
-    router.message.register(export_command, Command("export"), is_admin)
-    router.callback_query.register(subscribe_chosen, SubscribeCb.filter(), is_admin)
+    router.message.register(digest_command, Command("digest"))
+    router.message.register(subscribe_command, Command("subscribe"))
+    router.message.register(export_command, Command("export"))
+    router.callback_query.register(subscribe_chosen, SubscribeCb.filter())
     return router

@@ -1,6 +1,6 @@
 """Admins work tickets: /tickets (filtered, paged), /ticket N, and the buttons under a ticket.
 
-Only users in ADMIN_IDS reach these handlers; everyone else who tries an admin command is told so.
+Only users in ADMIN_IDS reach these handlers (the admin parent router in handlers/admin.py).
 """
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import Any, cast
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import TicketCb, TicketPageCb
 from bot.config import Settings
-from bot.filters import in_flow, is_admin
+from bot.filters import in_flow
 from bot.follow_ups import case_lines
 from bot.tickets import (
     category_name,
@@ -30,9 +30,9 @@ from bot.tickets import (
     ticket_actions,
     ticket_view,
 )
-from dialogs.complaint_flow import CATEGORIES
 from dialogs.i18n import Language, language_of, t
-from dialogs.tickets import STATUSES, TransitionError, parse_ticket_number, ticket_number
+from dialogs.terms import CATEGORIES
+from dialogs.tickets import STATUSES, Action, TransitionError, parse_ticket_number, ticket_number
 from storage.complaints import TicketFilter
 from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
@@ -41,6 +41,8 @@ PAGE_SIZE = 8
 REPLY_FLOW, RESOLVE_FLOW = "ticket_reply", "ticket_resolve"
 STATUS_ACTIONS = ("acknowledge", "start", "reopen", "close")
 KIND_WORDS = {"cases": "follow_up", "followup": "follow_up", "complaints": "complaint"}
+# Buttons whose action is completed by the admin's next message.
+TEXT_ACTIONS = (REPLY_FLOW.removeprefix("ticket_"), RESOLVE_FLOW.removeprefix("ticket_"))
 
 
 def parse_filter(args: str | None) -> TicketFilter | None:
@@ -66,10 +68,9 @@ def parse_filter(args: str | None) -> TicketFilter | None:
 
 
 async def tickets_command(
-    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, command: CommandObject, uow: UnitOfWork, language: Language, settings: Settings
 ) -> None:
     """/tickets [status] [category] [overdue]."""
-    language = language_of(respondent.language)
     wanted = parse_filter(command.args)
     if wanted is None:
         await message.answer(escape(t(language, "admin_tickets_usage")))
@@ -83,11 +84,10 @@ async def tickets_page(
     query: CallbackQuery,
     callback_data: TicketPageCb,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """The ◀ ▶ buttons under /tickets."""
-    language = language_of(respondent.language)
     wanted = TicketFilter(
         callback_data.status or None,
         callback_data.category or None,
@@ -184,11 +184,10 @@ async def ticket_command(
     command: CommandObject,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """/ticket N: the full thread with action buttons."""
-    language = language_of(respondent.language)
     number = parse_ticket_number(command.args or "")
     if number is None:
         await message.answer(escape(t(language, "admin_ticket_usage")))
@@ -212,67 +211,126 @@ async def _show(
     await bot.send_message(chat_id, text[:4096], reply_markup=markup)
 
 
-async def ticket_button(
+async def view_button(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    language: Language,
+    settings: Settings,
+) -> None:
+    """A ticket number in the /tickets list: show its card."""
+    await query.answer()
+    await _show(bot, query.from_user.id, uow, callback_data.id, language, settings)
+
+
+async def _ticket(
+    query: CallbackQuery, uow: UnitOfWork, ticket_id: int, language: Language
+) -> Complaint | None:
+    """The pressed ticket, locked for the change; None (and the admin told) when it is gone."""
+    complaint = await uow.complaints.get(ticket_id, for_update=True)
+    if complaint is None:
+        await query.answer(t(language, "admin_ticket_not_found", ticket=ticket_number(ticket_id)))
+    return complaint
+
+
+async def text_action_button(
     query: CallbackQuery,
     callback_data: TicketCb,
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
+) -> None:
+    """💬 reply / ✅ resolve: ask for the text that the admin's next message carries."""
+    complaint = await _ticket(query, uow, callback_data.id, language)
+    if complaint is None:
+        return
+    dialog["ticket_action"] = {"id": complaint.id}
+    await uow.respondents.save_conversation(respondent.id, f"ticket_{callback_data.action}", dialog)
+    await uow.commit()
+    await query.answer()
+    prompt = t(language, f"admin_{callback_data.action}_prompt", ticket=ticket_number(complaint.id))
+    await bot.send_message(query.from_user.id, escape(prompt))
+
+
+async def attachments_button(
+    query: CallbackQuery, callback_data: TicketCb, bot: Bot, uow: UnitOfWork, language: Language
+) -> None:
+    """📎: send the complaint's files to the admin."""
+    complaint = await _ticket(query, uow, callback_data.id, language)
+    if complaint is None:
+        return
+    files = await uow.complaints.attachments(complaint.id)
+    await uow.commit()
+    await query.answer()
+    for attachment in files:
+        await _send_file(bot, query.from_user.id, attachment.kind, attachment.file_id)
+
+
+async def assign_button(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    language: Language,
     settings: Settings,
 ) -> None:
-    """A button under a ticket (or a ticket number in the /tickets list)."""
-    language = language_of(respondent.language)
-    admin_id = query.from_user.id
-    if callback_data.action == "view":
-        await query.answer()
-        await _show(bot, admin_id, uow, callback_data.id, language, settings)
-        return
-    complaint = await uow.complaints.get(callback_data.id, for_update=True)
+    """👤 assign: offer the admins to choose from."""
+    complaint = await _ticket(query, uow, callback_data.id, language)
     if complaint is None:
-        await query.answer(t(language, "admin_ticket_not_found", ticket=ticket_number(callback_data.id)))
+        return
+    await uow.commit()
+    await query.answer()
+    await bot.send_message(
+        query.from_user.id,
+        escape(t(language, "admin_assign_prompt", ticket=ticket_number(complaint.id))),
+        reply_markup=await _admin_picker(uow, settings, complaint.id),
+    )
+
+
+async def assign_to_button(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    language: Language,
+    settings: Settings,
+) -> None:
+    """An admin picked from the assign list (only a configured admin can be assigned)."""
+    if not settings.is_admin(callback_data.to):
+        await query.answer()
+        return
+    complaint = await _ticket(query, uow, callback_data.id, language)
+    if complaint is None:
         return
     number = ticket_number(complaint.id)
-    if callback_data.action in (REPLY_FLOW.removeprefix("ticket_"), RESOLVE_FLOW.removeprefix("ticket_")):
-        flow = f"ticket_{callback_data.action}"
-        dialog["ticket_action"] = {"id": complaint.id}
-        await uow.respondents.save_conversation(respondent.id, flow, dialog)
-        await uow.commit()
-        await query.answer()
-        await bot.send_message(
-            admin_id, escape(t(language, f"admin_{callback_data.action}_prompt", ticket=number))
+    await uow.complaints.assign(complaint, callback_data.to, by=query.from_user.id)
+    await uow.commit()
+    await query.answer(t(language, "admin_assigned", ticket=number, assignee=str(callback_data.to)))
+    if callback_data.to != query.from_user.id:
+        await tell_admin(
+            bot, uow, settings, callback_data.to, "admin_assigned_to_you", complaint.id, ticket=number
         )
+
+
+async def status_button(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    bot: Bot,
+    uow: UnitOfWork,
+    language: Language,
+    settings: Settings,
+) -> None:
+    """受理 / 开始处理 / 重新打开 / 关闭: change the status, turn the card, tell the customer."""
+    complaint = await _ticket(query, uow, callback_data.id, language)
+    if complaint is None:
         return
-    if callback_data.action == "attachments":
-        files = await uow.complaints.attachments(complaint.id)
-        await uow.commit()
-        await query.answer()
-        for attachment in files:
-            await _send_file(bot, admin_id, attachment.kind, attachment.file_id)
-        return
-    if callback_data.action == "assign":
-        await uow.commit()
-        await query.answer()
-        await bot.send_message(
-            admin_id,
-            escape(t(language, "admin_assign_prompt", ticket=number)),
-            reply_markup=await _admin_picker(uow, settings, complaint.id),
-        )
-        return
-    if callback_data.action == "assign_to" and settings.is_admin(callback_data.to):
-        await uow.complaints.assign(complaint, callback_data.to, by=admin_id)
-        await uow.commit()
-        await query.answer(t(language, "admin_assigned", ticket=number, assignee=str(callback_data.to)))
-        if callback_data.to != admin_id:
-            await tell_admin(
-                bot, uow, settings, callback_data.to, "admin_assigned_to_you", complaint.id, ticket=number
-            )
-        return
-    if callback_data.action not in STATUS_ACTIONS:
-        await query.answer()
-        return
+    number = ticket_number(complaint.id)
     try:
-        await change_status(uow, complaint, callback_data.action, settings, actor_id=admin_id, admin=True)  # type: ignore[arg-type]
+        action = cast(Action, callback_data.action)  # the router's filter admitted only STATUS_ACTIONS
+        await change_status(uow, complaint, action, settings, actor_id=query.from_user.id, admin=True)
     except TransitionError as error:
         await query.answer(t(language, error.key, **error.values), show_alert=True)
         return
@@ -284,7 +342,14 @@ async def ticket_button(
     )
     await _turn_card(bot, query, view, ticket_actions(complaint.id, language, complaint.status))
     if not await notify_status(bot, customer, complaint, None):
-        await bot.send_message(admin_id, escape(t(language, "admin_customer_unreachable", ticket=number)))
+        await bot.send_message(
+            query.from_user.id, escape(t(language, "admin_customer_unreachable", ticket=number))
+        )
+
+
+async def stale_button(query: CallbackQuery) -> None:
+    """A button whose action this version no longer has (an old card): acknowledge, change nothing."""
+    await query.answer()
 
 
 async def _ticket_text(uow: UnitOfWork, complaint: Complaint, language: Language, settings: Settings) -> str:
@@ -335,12 +400,12 @@ async def admin_text(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     flow: str | None,
     dialog: dict[str, Any],
     settings: Settings,
 ) -> None:
     """The reply or resolution note an admin was asked to type."""
-    language = language_of(respondent.language)
     text = (message.text or "").strip()
     if not text:
         await message.answer(escape(t(language, "type_your_answer")))
@@ -381,27 +446,19 @@ async def admin_text(
         await message.answer(escape(t(language, "admin_customer_unreachable", ticket=number)))
 
 
-async def admin_only(event: Message | CallbackQuery, respondent: Respondent) -> None:
-    """Anyone not in ADMIN_IDS who tries an admin command or button."""
-    language = language_of(respondent.language)
-    if isinstance(event, CallbackQuery):
-        await event.answer(t(language, "admin_only"), show_alert=True)
-    else:
-        await event.answer(escape(t(language, "admin_only")))
-
-
 def create_router() -> Router:
-    """Admin ticket handlers (guarded by ADMIN_IDS), then the refusal for everyone else."""
+    """Ticket handlers; the admin parent router (handlers/admin.py) admits only ADMIN_IDS."""
     router = Router(name="admin_tickets")
-    router.message.register(tickets_command, Command("tickets"), is_admin)
-    router.message.register(ticket_command, Command("ticket"), is_admin)
-    router.callback_query.register(tickets_page, TicketPageCb.filter(), is_admin)
-    router.callback_query.register(ticket_button, TicketCb.filter(), is_admin)
-    router.message.register(admin_text, in_flow(REPLY_FLOW), is_admin)
-    router.message.register(admin_text, in_flow(RESOLVE_FLOW), is_admin)
-    router.message.register(
-        admin_only, Command("tickets", "ticket", "digest", "export", "subscribe", "classifier")
-    )
-    router.callback_query.register(admin_only, TicketCb.filter())
-    router.callback_query.register(admin_only, TicketPageCb.filter())
+    router.message.register(tickets_command, Command("tickets"))
+    router.message.register(ticket_command, Command("ticket"))
+    router.callback_query.register(tickets_page, TicketPageCb.filter())
+    router.callback_query.register(view_button, TicketCb.filter(F.action == "view"))
+    router.callback_query.register(text_action_button, TicketCb.filter(F.action.in_(TEXT_ACTIONS)))
+    router.callback_query.register(attachments_button, TicketCb.filter(F.action == "attachments"))
+    router.callback_query.register(assign_button, TicketCb.filter(F.action == "assign"))
+    router.callback_query.register(assign_to_button, TicketCb.filter(F.action == "assign_to"))
+    router.callback_query.register(status_button, TicketCb.filter(F.action.in_(STATUS_ACTIONS)))
+    router.callback_query.register(stale_button, TicketCb.filter())
+    router.message.register(admin_text, in_flow(REPLY_FLOW))
+    router.message.register(admin_text, in_flow(RESOLVE_FLOW))
     return router

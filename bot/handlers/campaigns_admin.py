@@ -8,14 +8,13 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import CampaignCb, WizardCb
 from bot.campaign_report import audience_text, rates_lines, reminders_text
 from bot.config import Settings
-from bot.filters import in_flow, is_admin
-from bot.handlers.admin_tickets import admin_only
+from bot.filters import in_flow
 from dialogs import campaign_wizard as wizard
 from dialogs.campaign_wizard import WizardError, WizardState
 from dialogs.i18n import Language, language_of, t
@@ -24,19 +23,6 @@ from storage.unit_of_work import UnitOfWork
 
 FLOW = "campaign_new"
 LISTED = 10  # campaigns shown by /campaigns (newest first), to stay well inside a message
-
-
-class WizardCb(CallbackData, prefix="cw"):
-    """A choice in the /campaign set-up."""
-
-    v: str
-
-
-class CampaignCb(CallbackData, prefix="cmp"):
-    """Pause or resume a campaign from /campaigns."""
-
-    action: str  # paused | active
-    id: int
 
 
 async def campaign_command(
@@ -53,12 +39,12 @@ async def wizard_button(
     callback_data: WizardCb,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     flow: str | None,
     dialog: dict[str, Any],
     settings: Settings,
 ) -> None:
     """A choice pressed in the set-up; the last one creates the campaign."""
-    language = language_of(respondent.language)
     if flow != FLOW or FLOW not in dialog:
         await query.answer(t(language, "campaign_old_button"))
         return
@@ -83,10 +69,14 @@ async def wizard_button(
 
 
 async def wizard_text(
-    message: Message, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], settings: Settings
+    message: Message,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
+    dialog: dict[str, Any],
+    settings: Settings,
 ) -> None:
     """A tag or a list of ids typed during the set-up."""
-    language = language_of(respondent.language)
     state = WizardState.from_json(dialog[FLOW])
     try:
         state = wizard.typed(state, message.text or "")
@@ -163,10 +153,9 @@ async def campaigns_command(message: Message, uow: UnitOfWork, respondent: Respo
 
 
 async def campaign_button(
-    query: CallbackQuery, callback_data: CampaignCb, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: CampaignCb, uow: UnitOfWork, language: Language
 ) -> None:
     """Pause or resume a campaign, then show the refreshed overview."""
-    language = language_of(respondent.language)
     status = "paused" if callback_data.action == "paused" else "active"
     campaign = await uow.campaigns.set_status(callback_data.id, status)
     text, markup = await _overview(uow, language)
@@ -201,12 +190,9 @@ async def _overview(uow: UnitOfWork, language: Language) -> tuple[str, InlineKey
 def create_router() -> Router:
     """Campaign admin handlers (guarded by ADMIN_IDS), then the refusal for everyone else."""
     router = Router(name="campaigns_admin")
-    router.message.register(campaign_command, Command("campaign"), is_admin)
-    router.message.register(campaigns_command, Command("campaigns"), is_admin)
-    router.callback_query.register(wizard_button, WizardCb.filter(), is_admin)
-    router.callback_query.register(campaign_button, CampaignCb.filter(), is_admin)
-    router.message.register(wizard_text, in_flow(FLOW), is_admin)
-    router.message.register(admin_only, Command("campaign", "campaigns"))
-    router.callback_query.register(admin_only, WizardCb.filter())
-    router.callback_query.register(admin_only, CampaignCb.filter())
+    router.message.register(campaign_command, Command("campaign"))
+    router.message.register(campaigns_command, Command("campaigns"))
+    router.callback_query.register(wizard_button, WizardCb.filter())
+    router.callback_query.register(campaign_button, CampaignCb.filter())
+    router.message.register(wizard_text, in_flow(FLOW))
     return router

@@ -95,13 +95,13 @@ async def complaint_button(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
     complaint_flow: ComplaintFlow,
     settings: Settings,
     metrics: Metrics,
 ) -> None:
     """A button of the complaint conversation; buttons of an older draft or step change nothing."""
-    language = language_of(respondent.language)
     draft = draft_of(dialog)
     if draft is None or draft.draft_id != callback_data.d or draft.step != callback_data.s:
         await query.answer(t(language, "complaint_old_button"))

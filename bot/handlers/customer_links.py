@@ -12,17 +12,21 @@ from aiogram.types import Message
 from bot import render
 from bot.api.links import is_link, token_of
 from bot.config import Settings
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, t
 from storage.customer_links import Redeemed
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 
 async def link_start(
-    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
+    settings: Settings,
 ) -> None:
     """Store the operator's id for this customer (when the link's signature holds)."""
-    language = language_of(respondent.language)
     token = token_of(command.args or "")
     outcome = Redeemed.UNKNOWN
     if token is not None and message.from_user is not None:

@@ -7,20 +7,17 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import render
 from bot.filters import message_kind
-from dialogs.i18n import language_of, t
-from storage.models import Respondent
+from dialogs.i18n import Language, t
 
 
-async def unknown_message(message: Message, respondent: Respondent) -> None:
+async def unknown_message(message: Message, language: Language) -> None:
     """Text or media outside any conversation."""
-    language = language_of(respondent.language)
     key = "not_understood" if message_kind(message) == "text" else "unsupported_here"
     await message.answer(t(language, key), reply_markup=render.main_menu(language))
 
 
-async def unknown_button(query: CallbackQuery, respondent: Respondent) -> None:
+async def unknown_button(query: CallbackQuery, language: Language) -> None:
     """A button from a keyboard this version no longer understands."""
-    language = language_of(respondent.language)
     await query.answer(t(language, "old_button_finished"))
 
 

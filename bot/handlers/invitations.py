@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated
 from bot.handlers.survey import start_survey
 from bot.invitations import InvitationCb, resume_invitations_keyboard
 from bot.surveys import FLOW, active_survey, send_prompt
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -22,10 +22,10 @@ async def invitation_button(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
 ) -> None:
     """Start (or continue) the invited survey, stop invitations, or receive them again."""
-    language = language_of(respondent.language)
     if callback_data.action in ("stop", "resume"):
         stop = callback_data.action == "stop"
         await uow.profiles.set_opted_out(respondent.id, stop)

@@ -14,22 +14,18 @@ from aiogram.types import Message
 
 from analysis.kpis import KpiTarget, kpi_table
 from bot.config import Settings
-from bot.filters import is_admin
-from bot.handlers.admin_tickets import admin_only
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.kpis import load_kpis
-from dialogs.survey import DIMENSION_KEYS
-from storage.models import Respondent
+from dialogs.terms import DIMENSIONS
 from storage.unit_of_work import UnitOfWork
 
 DEFAULT_DAYS = 30
 
 
 async def kpis_command(
-    message: Message, command: CommandObject, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, command: CommandObject, uow: UnitOfWork, language: Language, settings: Settings
 ) -> None:
     """/kpis [days]."""
-    language = language_of(respondent.language)
     args = (command.args or "").strip()
     if args and not (args.isdigit() and 1 <= int(args) <= 366):
         await message.answer(escape(t(language, "campaign_kpi_usage")))
@@ -66,7 +62,7 @@ async def kpis_command(
                 n=row["n"],
             )
         )
-        if row["dimension"] in DIMENSION_KEYS:
+        if row["dimension"] in DIMENSIONS:
             lines.append(_correlation_line(row["dimension"], row["r"], row["p_value"], row["days"], language))
     await message.answer(escape("\n".join(lines)))
 
@@ -81,6 +77,5 @@ def _correlation_line(dimension: str, r: float, p: float, days: int, language: L
 def create_router() -> Router:
     """The KPI report handler (guarded by ADMIN_IDS), then the refusal for everyone else."""
     router = Router(name="kpis_admin")
-    router.message.register(kpis_command, Command("kpis"), is_admin)
-    router.message.register(admin_only, Command("kpis"))
+    router.message.register(kpis_command, Command("kpis"))
     return router

@@ -14,7 +14,7 @@ from bot.callbacks import LanguageCb, MenuCb
 from bot.config import Settings
 from bot.handlers.survey import offer_or_start
 from bot.surveys import active_survey
-from dialogs.i18n import language_of, parse_language, t
+from dialogs.i18n import Language, parse_language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -27,10 +27,10 @@ async def start(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
 ) -> None:
     """/start, or /start survey_<key> from an operator's deep link."""
-    language = language_of(respondent.language)
     first_name = escape(respondent.first_name or "")
     name = f"，{first_name}" if language == "zh" else f", {first_name}"
     greeting = t(language, "welcome", name=name if respondent.first_name else "")
@@ -52,9 +52,8 @@ async def start(
         )
 
 
-async def help_command(message: Message, respondent: Respondent, settings: Settings) -> None:
+async def help_command(message: Message, language: Language, settings: Settings) -> None:
     """/help: what the bot can do (and, for admins, the admin commands too)."""
-    language = language_of(respondent.language)
     text = t(language, "help")
     if message.from_user is not None and settings.is_admin(message.from_user.id):
         text += "\n\n" + t(language, "help_admin")
@@ -93,10 +92,14 @@ async def language_chosen(
 
 
 async def cancel(
-    message: Message, uow: UnitOfWork, respondent: Respondent, flow: str | None, dialog: dict[str, Any]
+    message: Message,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
+    flow: str | None,
+    dialog: dict[str, Any],
 ) -> None:
     """/cancel: leave the current conversation; stored answers stay and the survey can be resumed."""
-    language = language_of(respondent.language)
     if flow is None:
         await uow.commit()
         await message.answer(t(language, "nothing_to_cancel"), reply_markup=render.main_menu(language))

@@ -64,11 +64,11 @@ async def ticket_feedback(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     settings: Settings,
 ) -> None:
     """Rate a resolved ticket (once), re-rate the service after a follow-up case (once), or reopen
     a resolved ticket within the window."""
-    language = language_of(respondent.language)
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None or complaint.respondent_id != respondent.id:
         await query.answer(t(language, "old_button_finished"))

@@ -11,7 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
@@ -23,10 +23,14 @@ class PrivacyCb(CallbackData, prefix="pv"):
 
 
 async def mydata(
-    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
+    settings: Settings,
 ) -> None:
     """/mydata: a summary, and everything stored as a JSON file."""
-    language = language_of(respondent.language)
     data = await uow.privacy.export(respondent.id)
     await uow.commit()
     anonymous = "privacy_anonymous_yes" if settings.anonymous_answers else "privacy_anonymous_no"
@@ -44,17 +48,19 @@ async def mydata(
     )
 
 
-async def forget(message: Message, respondent: Respondent) -> None:
+async def forget(message: Message, language: Language) -> None:
     """/forget: ask for confirmation first."""
-    language = language_of(respondent.language)
     await message.answer(t(language, "privacy_forget_confirm"), reply_markup=_confirmation(language))
 
 
 async def forget_button(
-    query: CallbackQuery, callback_data: PrivacyCb, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery,
+    callback_data: PrivacyCb,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    language: Language,
 ) -> None:
     """Erase (or keep) the customer's personal data, as confirmed."""
-    language = language_of(respondent.language)
     if callback_data.action == "forget":
         await uow.privacy.forget(respondent.id)
     await uow.commit()

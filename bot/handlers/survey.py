@@ -92,10 +92,10 @@ async def menu_survey_buttons(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
 ) -> None:
     """Main-menu 'take the survey', and the resume / start-over offer."""
-    language = language_of(respondent.language)
     chat_id = query.from_user.id
     active = await active_survey(uow, dialog)
     if callback_data.action == "survey":
@@ -121,6 +121,7 @@ async def survey_button(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
     settings: Settings,
@@ -132,7 +133,6 @@ async def survey_button(
     Bot API request fewer per answer), and in polling mode calls it itself once the handler is done.
     The card is turned before, so nothing the customer sees waits for it.
     """
-    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None or active.state.response_id != callback_data.r:
         return query.answer(t(language, "old_button_finished"))
@@ -169,12 +169,12 @@ async def survey_message(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
+    language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
     settings: Settings,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
-    language = language_of(respondent.language)
     active = await active_survey(uow, dialog)
     if active is None:
         return

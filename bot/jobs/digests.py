@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -28,11 +28,13 @@ from analysis.digest import (
     split_message,
 )
 from analysis.periods import Freq, PeriodBounds, period_of
-from analysis.report import Report, ReportSettings, build_report, report_window
+from analysis.report import Report, ReportSettings, SamplingPlan, SurveyDesign, build_report, report_window
 from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
+from dialogs.survey import Survey
+from dialogs.terms import CATEGORIES
 from storage.analytics import Frames, load_frames
 from storage.database import session_factory
 from storage.locks import Lock, try_lock
@@ -69,14 +71,36 @@ def report_settings(settings: Settings, language: Language) -> ReportSettings:
     sla: dict[str, float] = {
         str(severity): hours for severity, hours in settings.sla_resolution_hours.items()
     }
-    return ReportSettings(tz=settings.timezone, lang=language, sla_hours=sla)
+    plan = SamplingPlan(
+        margin=settings.sample_margin,
+        confidence=settings.sample_confidence,
+        population=settings.sample_population,
+        response_rate=settings.expected_response_rate,
+    )
+    return ReportSettings(tz=settings.timezone, lang=language, sla_hours=sla, sampling=plan)
+
+
+def survey_design(surveys: Iterable[Survey]) -> SurveyDesign:
+    """Which questions pair up (SERVQUAL expectations, Kano pairs) across stored survey versions."""
+    expectation_of: dict[str, str] = {}
+    kano_pairs: dict[str, str] = {}
+    for survey in surveys:
+        expectation_of.update(survey.pairs("expectation"))
+        kano_pairs.update({functional: key for key, functional in survey.pairs("kano_dysf").items()})
+    return SurveyDesign(expectation_of=expectation_of, kano_pairs=kano_pairs)
+
+
+async def load_survey_design(engine: AsyncEngine) -> SurveyDesign:
+    """The survey design of every stored survey version."""
+    async with session_factory(engine)() as session:
+        return survey_design(await UnitOfWork(session).surveys.definitions())
 
 
 async def build_period_report(
     engine: AsyncEngine, settings: Settings, freq: Freq, at: pd.Timestamp, language: Language
 ) -> tuple[Report, Frames]:
     """Load the frames a report of the period containing `at` needs, and build it with its charts."""
-    cfg = report_settings(settings, language)
+    cfg = replace(report_settings(settings, language), design=await load_survey_design(engine))
     start, end = report_window(at, freq, cfg.trend_periods, settings.timezone)
     frames = await load_frames(engine, start, end)
     # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
@@ -163,10 +187,7 @@ class DigestScheduler:
         report, frames = await build_period_report(self.engine, self.settings, "week", stamp, language)
         current = period_of(stamp, "week", self.settings.timezone)
         previous = period_of(stamp, "week", self.settings.timezone, -1)
-        names = {
-            c: t(language, f"complaint_category_{c}")
-            for c in ("personnel", "process", "technology", "resources", "other")
-        }
+        names: dict[str, str] = {c: t(language, f"complaint_category_{c}") for c in CATEGORIES}
         alerts = dimension_alerts(report, self.settings.alert_margin, language) + complaint_alerts(
             category_counts(frames.complaints, current),
             category_counts(frames.complaints, previous),

@@ -1,7 +1,7 @@
 """One database unit of work per update: per-chat lock, deduplication, respondent, dialog state.
 
-Registered as an outer middleware on `update`, so handlers receive `uow`, `respondent`, `language`,
-`flow` and `dialog` in their data and never open sessions themselves.
+Registered as an outer middleware on `update`, so handlers receive `uow`, `respondent`, `language`
+(the customer's, a supported Language), `flow` and `dialog` in their data and never open sessions themselves.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.config import Settings
-from dialogs.i18n import language_from_code
+from dialogs.i18n import language_from_code, language_of
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 from storage.updates import lock_chat, open_update, unlock_chat
@@ -91,7 +91,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     data.update(
                         uow=uow,
                         respondent=opened.respondent,
-                        language=opened.respondent.language,
+                        language=language_of(opened.respondent.language),
                         flow=opened.flow,
                         dialog=opened.dialog,
                         settings=self.settings,

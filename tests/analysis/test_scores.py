@@ -172,3 +172,36 @@ def test_dimension_ci_covers_true_mean_on_synthetic_data() -> None:
     low, high = sps.t.interval(0.95, len(safety) - 1, loc=safety.mean(), scale=sps.sem(safety))
     assert table.loc["safety", "ci_low"] == pytest.approx(low)
     assert table.loc["safety", "ci_high"] == pytest.approx(high)
+
+
+def test_nps_interval_worked_example() -> None:
+    """60 promoters, 30 passives, 10 detractors: NPS 50; variance ((0.6 + 0.1) − 0.5²)/100 = 0.0045,
+    SE = 100·√0.0045 = 6.7082 points; 95 % CI 50 ± 1.959964·6.7082 = 50 ± 13.1478."""
+    values = [10] * 60 + [8] * 30 + [3] * 10
+    nps, low, high = scores.nps_interval(values)
+    assert nps == pytest.approx(50.0)
+    assert (low, high) == (pytest.approx(36.8522, abs=1e-4), pytest.approx(63.1478, abs=1e-4))
+    assert scores.nps_interval(scores.NpsCounts(60, 30, 10)) == (nps, low, high)
+    _, low90, high90 = scores.nps_interval(values, confidence=0.90)
+    assert high90 - low90 == pytest.approx(2 * 1.644854 * 6.708204, abs=1e-4)
+
+
+def test_nps_interval_edge_cases() -> None:
+    assert all(math.isnan(v) for v in scores.nps_interval([]))
+    assert scores.nps_interval([10]) == (100.0, 100.0, 100.0)  # one answer: no spread to estimate
+    nps, low, high = scores.nps_interval([10, 10, 10, 0])  # 50 ± 1.96·86.6/2 → clipped at 100
+    assert nps == pytest.approx(50.0) and high == 100.0 and low == pytest.approx(50 - 84.87, abs=0.01)
+    with pytest.raises(ValueError, match="NPS"):
+        scores.nps_interval([11])
+
+
+def test_nps_difference_worked_example() -> None:
+    """Now 60/30/10 (NPS 50, variance 45 points²), before 40/30/30 (NPS 10, variance
+    10⁴·((0.4 + 0.3) − 0.1²)/100 = 69): difference 40, SE √114 = 10.677, 95 % CI 40 ± 20.93,
+    z = 3.746, two-sided p = 0.00018."""
+    diff, low, high, p = scores.nps_difference(scores.NpsCounts(60, 30, 10), scores.NpsCounts(40, 30, 30))
+    assert diff == pytest.approx(40.0)
+    assert (low, high) == (pytest.approx(19.0731, abs=1e-3), pytest.approx(60.9269, abs=1e-3))
+    assert p == pytest.approx(0.000180, abs=2e-6)
+    same = scores.nps_difference(scores.NpsCounts(1, 0, 0), scores.NpsCounts(0, 0, 0))
+    assert math.isnan(same[0]) and math.isnan(same[3])

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.frames import FRAME_COLUMNS
+from dialogs.complaint_io import NewComplaint
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.analytics import answers_frame, complaints_frame, load_frames, responses_frame
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
 

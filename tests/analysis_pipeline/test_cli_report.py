@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.complaints import NewComplaint
+from dialogs.complaint_io import NewComplaint
+from dialogs.survey_loader import default_survey_path
 from storage.database import session_factory
 from storage.models import AnswerRow, Complaint, Response
 from storage.unit_of_work import UnitOfWork
@@ -78,7 +80,8 @@ async def test_demo_data_then_reports_in_every_format(
     assert keys == [
         "overview", "index", "dimensions", "questions", "satisfaction", "responses", "cleaning",
         "reliability", "weights", "complaints", "timeliness", "follow_ups", "keywords", "correlation",
-        "priorities", "trend",
+        "priorities", "trend", "gbt_model", "gbt_sampling", "gbt_collection", "gbt_validity", "gbt_matrix",
+        "gbt_nps",
     ]  # fmt: skip
     assert document["meta"]["freq"] == "week" and len(document["meta"]["trend_periods"]) == 8
     assert document["complaint_headline"]["count"] >= 1
@@ -102,3 +105,73 @@ def test_default_output_name_and_english(database_url: str, db: AsyncEngine, tmp
     written = (tmp_path / "report-month.md").read_text(encoding="utf-8")
     assert written.startswith("# Service quality report — monthly report (2025-03)")
     assert "No data for this period." in written
+
+
+# (question key, score) per customer of the example survey: expectations 5, perceptions 3–4,
+# and the Kano pair (like it / dislike its absence → O) for every customer.
+EXAMPLE_ANSWERS = {
+    "exp_resp_speed": [5, 5, 5, 5], "exp_comfort_attitude": [4, 4, 4, 4], "resp_speed": [3, 4, 3, 4],
+    "comfort_attitude": [4, 4, 3, 5], "sms_progress": [1, 1, 1, 2], "sms_progress_absent": [5, 5, 5, 5],
+    "overall": [4, 4, 3, 5],
+}  # fmt: skip
+
+
+async def _answer_the_example(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        uow = UnitOfWork(session)
+        stored = await uow.surveys.latest("servqual_kano_example")
+        assert stored is not None
+        for customer in range(4):
+            respondent = await uow.respondents.touch(9000 + customer, "zh", None)
+            response_id = await uow.responses.open(respondent.id, stored.version_id)
+            for key, scores in EXAMPLE_ANSWERS.items():
+                await uow.responses.record_answer(
+                    response_id, stored.question_ids[key], scores[customer], None
+                )
+            await uow.responses.complete(response_id)
+        # Answered in one go here; a real customer takes a while (the cleaning drops speeders).
+        await session.execute(update(Response).values(started_at=func.now() - text("interval '1 minute'")))
+
+
+async def test_a_survey_with_expectations_and_a_kano_pair_gets_gaps_and_categories(
+    db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    example = default_survey_path().with_name("servqual_kano_example.yaml")
+    loaded = tingjian("survey", "load", str(example), DATABASE_URL=database_url)
+    assert loaded.returncode == 0, loaded.stderr
+    await _answer_the_example(db)
+    target = tmp_path / "weekly.json"
+    result = tingjian(
+        "report", "--format", "json", "--output", str(target), "--keep-insignificant-drivers",
+        DATABASE_URL=database_url, SAMPLE_POPULATION="500", EXPECTED_RESPONSE_RATE="0.2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    sections = {s["key"]: s for s in json.loads(target.read_text(encoding="utf-8"))["sections"]}
+    gaps = {row["dimension"]: row["gap"] for row in sections["gbt_servqual"]["tables"][0]["rows"]}
+    assert gaps == {"响应性": pytest.approx(3.5 - 5), "舒适性": pytest.approx(4 - 4)}
+    (kano,) = sections["gbt_kano"]["tables"][0]["rows"]
+    assert (kano["feature"], kano["n"], kano["O"], kano["M"], kano["category"]) == (
+        "sms_progress",
+        4,
+        3,
+        1,
+        "O 期望型",
+    )
+    # ±5 % of 500 customers: 384.146 / (1 + 383.146/500) = 217.4 → 218 responses; at 20 % that is
+    # 1,090 invitations, more than there are customers.
+    (plan,) = sections["gbt_sampling"]["tables"][0]["rows"]
+    assert (plan["required"], plan["invitations"]) == (218, 1090)
+    index_row = sections["gbt_sampling"]["tables"][1]["rows"][0]
+    assert (index_row["n"], index_row["below_plan"]) == (4, True)
+    plain = tingjian(
+        "campaign", "plan", DATABASE_URL=database_url, SAMPLE_POPULATION="500", EXPECTED_RESPONSE_RATE="0.2"
+    )
+    assert plain.stdout.splitlines() == [
+        "±5% at 95% confidence of 500 customers: 218 completed responses",
+        "at a 20% response rate 1,090 invitations are needed, more than the 500 customers: "
+        "the margin cannot be reached this way",
+    ]
+    assert (
+        "按预期回复率需发出 1090 份邀请，超过总体规模 500：计划样本数无法达到。"
+        in sections["gbt_sampling"]["notes"]
+    )

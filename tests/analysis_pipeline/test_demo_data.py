@@ -6,8 +6,9 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analysis.frames import CATEGORIES, FRAME_COLUMNS, RESPONSE_STATUSES
+from analysis.frames import FRAME_COLUMNS, RESPONSE_STATUSES
 from dialogs.survey_loader import default_survey_path, load_survey_file
+from dialogs.terms import CATEGORIES
 from storage.analytics import load_frames
 from storage.database import session_factory
 from storage.demo_data import DemoConfig, DemoSummary, write_demo_data

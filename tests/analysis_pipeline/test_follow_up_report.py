@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.digest import digest_text
 from analysis.report import ReportSettings, build_report, report_window
+from dialogs.complaint_io import NewComplaint
 from dialogs.follow_up import FollowUpRules
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from dialogs.working_days import WorkingCalendar
 from storage.analytics import load_frames
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import RatingReason
 from storage.unit_of_work import UnitOfWork

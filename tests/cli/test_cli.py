@@ -71,6 +71,8 @@ def test_malformed_settings_stop_start_up_with_one_line_each() -> None:
         ("TIMEZONE", "Mars/Olympus", "setting TIMEZONE: unknown time zone 'Mars/Olympus'; use an IANA name"),
         ("TIMEZONE", "America", "setting TIMEZONE: unknown time zone 'America'; use an IANA name"),
         ("SLA_RESOLUTION_HOURS", "{high: 1", "setting SLA_RESOLUTION_HOURS: not valid JSON; e.g. "),
+        ("SAMPLE_MARGIN", "5", "setting SAMPLE_MARGIN: Input should be less than 1"),
+        ("EXPECTED_RESPONSE_RATE", "0", "setting EXPECTED_RESPONSE_RATE: Input should be greater than 0"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it_and_the_fix(name: str, value: str, expected: str) -> None:

@@ -11,8 +11,6 @@ import yaml
 
 import dialogs.complaint_flow as complaint_flow
 from dialogs.complaint_flow import (
-    CATEGORIES,
-    DIMENSIONS,
     MAX_ATTACHMENTS,
     MAX_MESSAGE_LENGTH,
     SHARE_CONTACT_LABEL,
@@ -26,6 +24,7 @@ from dialogs.complaint_flow import (
     Done,
     Guess,
     Media,
+    NewComplaint,
     OpenTicket,
     Press,
     Prompt,
@@ -36,7 +35,7 @@ from dialogs.complaint_flow import (
     normalise_phone,
 )
 from dialogs.i18n import catalog
-from dialogs.tickets import SEVERITIES
+from dialogs.terms import CATEGORIES, DIMENSIONS, SEVERITIES
 
 LOCALES = Path(complaint_flow.__file__).parent / "locales"
 
@@ -150,20 +149,22 @@ def test_chinese_path_three_messages_with_a_photo_and_a_corrected_category() -> 
     assert done.effects == (
         OpenTicket(
             draft_id=5,
-            description="\n".join(ZH_PARTS),
-            attachments=(Attachment("photo", "AgADphoto1"),),
-            category_auto="personnel",
-            category_confidence=0.8,
-            category="process",
-            dimension_auto="responsiveness",
-            dimension="responsiveness",
-            severity="medium",
-            wants_contact=True,
-            phone="+8613812345678",
-            category_secondary="resources",
-            category_evidence=("态度",),
-            classifier_version="v1",
-            label_source="customer",  # the customer changed personnel to process
+            complaint=NewComplaint(
+                description="\n".join(ZH_PARTS),
+                attachments=(Attachment("photo", "AgADphoto1"),),
+                category_auto="personnel",
+                category_confidence=0.8,
+                category="process",
+                dimension_auto="responsiveness",
+                dimension="responsiveness",
+                severity="medium",
+                wants_contact=True,
+                phone="+8613812345678",
+                category_secondary="resources",
+                category_evidence=("态度",),
+                classifier_version="v1",
+                label_source="customer",  # the customer changed personnel to process
+            ),
         ),
     )
 
@@ -184,7 +185,8 @@ def test_english_path_with_unsure_dimension_and_no_contact() -> None:
         assert fragment in summary
     ticket = run([Text(EN_TEXT), "done", "ok", "unsure", "high", "no", "submit"])[-1].effects[0]
     assert isinstance(ticket, OpenTicket)
-    assert (ticket.dimension_auto, ticket.dimension, ticket.wants_contact, ticket.phone) == (
+    complaint = ticket.complaint
+    assert (complaint.dimension_auto, complaint.dimension, complaint.wants_contact, complaint.phone) == (
         "comfort",
         None,
         False,
@@ -306,7 +308,12 @@ def test_a_confirmed_category_opens_a_ticket_with_no_label() -> None:
     steps = run([Text(EN_TEXT), "done", "ok", "unsure", "high", "no", "submit"])
     (ticket,) = steps[-1].effects
     assert isinstance(ticket, OpenTicket)
-    assert (ticket.category, ticket.label_source, ticket.classifier_version) == ("personnel", None, "v1")
+    complaint = ticket.complaint
+    assert (complaint.category, complaint.label_source, complaint.classifier_version) == (
+        "personnel",
+        None,
+        "v1",
+    )
 
 
 def test_a_typed_answer_on_a_button_step_is_reprompted() -> None:

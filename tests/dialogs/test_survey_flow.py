@@ -246,3 +246,22 @@ def test_picks_survive_a_json_round_trip(survey: Survey) -> None:
         step = handle(survey, step.state, event)
     assert step.state.picks == (4, 5) and step.state.answers["reasons"] == (4,)
     assert SurveyState.from_json(step.state.to_json()) == step.state
+
+
+def test_a_kano_pair_is_asked_with_the_five_standard_answers() -> None:
+    example = load_survey_file(default_survey_path().with_name("servqual_kano_example.yaml"))
+    answers = {"sms_progress": 1, "sms_progress_absent": 4}
+    step = start(example, response_id=3)
+    while step.prompt is not None and step.prompt.question.role not in ("kano_func", "kano_dysf"):
+        step = handle(example, step.state, Pick(4))
+    assert step.prompt is not None
+    assert [o.label.zh for o in step.prompt.options if o.label] == [
+        "我很喜欢", "理应如此", "无所谓", "能忍受", "我很不喜欢"
+    ]  # fmt: skip
+    assert next(o.label.en for o in step.prompt.options if o.label) == "I like it"
+    step = handle(example, step.state, Typed("6"))
+    assert step.notice == OUT_OF_RANGE
+    for key in ("sms_progress", "sms_progress_absent"):
+        assert step.prompt is not None and step.prompt.question.key == key
+        step = handle(example, step.state, Pick(answers[key]))
+        assert step.effects[0] == SaveAnswer(key, score=answers[key], text=None)

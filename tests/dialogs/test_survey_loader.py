@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.survey import Survey
 from dialogs.survey_loader import SurveyFileError, default_survey_path, load_survey_file, parse_survey
 
 VALID = """\
@@ -123,3 +124,129 @@ def test_a_reasons_question_needs_a_choice_scale_whose_options_name_their_catego
     assert survey.question("why").is_multi
     with pytest.raises(SurveyFileError, match="a 'reasons' question is kind: multi"):
         parse_survey(categorised + REASONS.replace("kind: multi", "kind: choice"), "x.yaml")
+
+
+PAIRED = (
+    VALID
+    + """\
+  - key: e1
+    role: expectation
+    dimension: comfort
+    pairs_with: q1
+    scale: five
+    text: {zh: 应当舒服, en: "Should be comfortable"}
+  - key: k1
+    role: kano_func
+    text: {zh: 如果有短信通知, en: "With a text message"}
+  - key: k1_absent
+    role: kano_dysf
+    pairs_with: k1
+    text: {zh: 如果没有短信通知, en: "Without a text message"}
+"""
+)
+
+
+def test_expectation_and_kano_pairs_load() -> None:
+    survey = parse_survey(PAIRED)
+    assert survey.pairs("expectation") == {"e1": "q1"}
+    assert survey.pairs("kano_dysf") == {"k1_absent": "k1"}
+    kano = survey.scale_of(survey.question("k1"))
+    assert kano is not None and [o.value for o in kano.options] == [1, 2, 3, 4, 5]
+    # The standard scale is written into the definition, so a stored version reads back the same.
+    assert Survey.model_validate(survey.model_dump(mode="json")).checksum() == survey.checksum()
+
+
+def test_the_example_survey_loads() -> None:
+    example = load_survey_file(default_survey_path().with_name("servqual_kano_example.yaml"))
+    assert example.pairs("expectation") == {
+        "exp_resp_speed": "resp_speed",
+        "exp_comfort_attitude": "comfort_attitude",
+    }
+    assert example.pairs("kano_dysf") == {"sms_progress_absent": "sms_progress"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "line", "message"),
+    [
+        (("    pairs_with: q1\n", ""), "questions.1.pairs_with", 19, "names its 'item' question here"),
+        (("pairs_with: q1", "pairs_with: q9"), "questions.1.pairs_with", 22, "no question 'q9'"),
+        (
+            ("pairs_with: q1", "pairs_with: k1"),
+            "questions.1.pairs_with",
+            22,
+            "'k1' has role 'kano_func', not 'item'",
+        ),
+        (
+            ("pairs_with: k1", "pairs_with: q1"),
+            "questions.3.pairs_with",
+            30,
+            "has role 'item', not 'kano_func'",
+        ),
+        (("    pairs_with: k1\n", ""), "questions.2.role", 26, "no kano_dysf question pairs with 'k1'"),
+        (
+            ("    role: item\n", "    role: item\n    pairs_with: e1\n"),
+            "questions.0.pairs_with",
+            16,
+            "only expectation and kano_dysf questions pair",
+        ),
+        (
+            ("    dimension: comfort\n    pairs_with", "    dimension: speed\n    pairs_with"),
+            "questions.1.dimension",
+            21,
+            "unknown dimension 'speed'",
+        ),
+        (
+            ("    role: kano_func\n", "    role: kano_func\n    scale: five\n"),
+            "questions.2.scale",
+            27,
+            "needs the five Kano answers coded 1–5",
+        ),
+        (
+            ("    role: kano_func\n", "    role: kano_func\n    kind: text\n"),
+            "questions.2.kind",
+            27,
+            "not text",
+        ),
+    ],
+)
+def test_broken_pairs_are_refused_with_field_and_line(
+    change: tuple[str, str], field: str, line: int, message: str
+) -> None:
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(PAIRED.replace(*change, 1), "x.yaml")
+    assert any(p.field == field and p.line == line and message in p.message for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_an_expectation_must_share_the_dimension_and_the_scale_of_its_item() -> None:
+    survey = PAIRED.replace(
+        "dimensions:\n", "dimensions:\n  - key: safety\n    name: {zh: 安全性, en: Safety}\n"
+    ).replace("scales:\n", "scales:\n  seven:\n    kind: scale\n    min: 1\n    max: 7\n")
+    wrong = survey.replace(
+        "    dimension: comfort\n    pairs_with: q1\n    scale: five",
+        "    dimension: safety\n    pairs_with: q1\n    scale: seven",
+    )
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(wrong, "x.yaml")
+    messages = {p.field: p.message for p in caught.value.problems}
+    assert "must be the dimension of 'q1' (comfort)" in messages["questions.1.dimension"]
+    assert "same values as the scale of 'q1'" in messages["questions.1.scale"]
+
+
+def test_an_item_paired_twice_is_refused() -> None:
+    twice = PAIRED + (
+        "  - key: e2\n    role: expectation\n    dimension: comfort\n    pairs_with: q1\n    scale: five\n"
+        "    text: {zh: 二, en: Two}\n"
+    )
+    with pytest.raises(SurveyFileError, match=r"'q1' is already paired \(questions\[1\]\)"):
+        parse_survey(twice, "x.yaml")
+
+
+def test_pair_problems_are_reported_beside_field_errors() -> None:
+    both = PAIRED.replace("pairs_with: k1", "pairs_with: q1").replace("role: overall", "role: overal")
+    broken = both.replace("    role: item\n", "    role: itme\n", 1)
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(broken, "x.yaml")
+    fields = {p.field for p in caught.value.problems}
+    assert {"questions.0.role", "questions.3.pairs_with"} <= fields, caught.value.problems

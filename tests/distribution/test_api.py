@@ -18,8 +18,8 @@ from bot.api.keys import digest
 from bot.api.routes import add_api_routes
 from bot.config import Settings
 from bot.runner import load_default_survey
+from dialogs.complaint_io import NewComplaint
 from emulator.emulator import DEFAULT_TOKEN
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import (
     ApiIdempotencyKey,

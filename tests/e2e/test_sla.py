@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.follow_ups import rules_of
 from bot.jobs.sla_watch import report_breaches
+from dialogs.complaint_io import NewComplaint
 from emulator.emulator import BotAPIEmulator
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork

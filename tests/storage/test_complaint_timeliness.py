@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.complaint_stats import timeliness
+from dialogs.complaint_io import NewComplaint
 from storage.analytics import complaints_frame
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from dialogs.complaint_io import NewComplaint
 from dialogs.follow_up import FollowUpRules
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from dialogs.working_days import WorkingCalendar
-from storage.complaints import NewComplaint
 from storage.database import session_factory
 from storage.models import Complaint, RatingReason
 from storage.unit_of_work import UnitOfWork

@@ -99,3 +99,4 @@ async def running_webhook_bot(
         yield RunningWebhookBot(base, settings, metrics)
     finally:
         await runner.cleanup()
+        await bot.session.close()
