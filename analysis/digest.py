@@ -62,6 +62,14 @@ _TEXT: Final[dict[str, tuple[str, str]]] = {
         "Complaints: {count} (previous {previous}) · {rate} per 1,000 responses · {overdue} overdue · "
         "SLA met {sla}",
     ),
+    "follow_ups": (
+        "差评回访：{cases} 件 · 按时回访 {recovery} · 按时整改 {fixed} · 逾期未结 {overdue} 件",
+        "Low-rating follow-ups: {cases} · recovery {recovery} · fixed on time {fixed} · {overdue} overdue",
+    ),
+    "rerated": (
+        "复评 {rerated} 件：平均 {change} 分，{improved} 评分提高",
+        "Re-rated {rerated}: {change} points on average, {improved} higher",
+    ),
     "keywords": ("热点：{top}", "Hot spots: {top}"),
     "rising": ("上升：{rising}", "Rising: {rising}"),
     "priorities": ("优先改进：", "Improve first:"),
@@ -156,6 +164,7 @@ def digest_text(report: Report, lang: Lang) -> str:
             sla=_share(complaints.within_sla_share),
         ),
     ]
+    lines += _follow_up_lines(report, lang)
     if complaints.top_keywords:
         lines.append(_t("keywords", lang, top="、".join(complaints.top_keywords)))
     if complaints.rising_keywords:
@@ -165,6 +174,29 @@ def digest_text(report: Report, lang: Lang) -> str:
         lines += ["", _t("priorities", lang)]
         lines += [_t("priority", lang, rank=p.rank, name=p.name, why=p.why) for p in priorities]
     return "\n".join(lines)
+
+
+def _follow_up_lines(report: Report, lang: Lang) -> list[str]:
+    """The closed loop: cases this period, recovery and fixes on time, overdue cases, re-ratings."""
+    loop = report.follow_up_headline()
+    if loop.cases == 0 and loop.overdue_open == 0:
+        return []
+    lines = [
+        _t(
+            "follow_ups",
+            lang,
+            cases=loop.cases,
+            recovery=_share(loop.recovery_rate),
+            fixed=_share(loop.fix_on_time_rate),
+            overdue=loop.overdue_open,
+        )
+    ]
+    if loop.rerated:
+        change = _signed(loop.rerating_change)
+        lines.append(
+            _t("rerated", lang, rerated=loop.rerated, change=change, improved=_share(loop.improved_share))
+        )
+    return lines
 
 
 def _verdict(status: str, lang: Lang) -> str:

@@ -1,6 +1,6 @@
 """Frame contracts shared by storage (producer) and analysis (consumer).
 
-Every analysis function takes one of the three frames below. Storage builds them with exactly
+Every analysis function takes one of the frames below. Storage builds them with exactly
 these columns and dtypes; :func:`empty_frame` builds a zero-row frame of the right shape so that
 "no data" flows through the same code paths as real data.
 
@@ -28,6 +28,17 @@ complaints — one row per complaint ticket:
     dimension:str|missing, severity:str (one of SEVERITIES), status:str (one of
     TICKET_STATUSES), first_response_at / resolved_at:datetime64[ns, UTC] (NaT if not yet),
     resolution_rating:float64 (NaN if not rated, 1–5), text:str, keywords:object (list[str])
+
+follow_ups — one row per follow-up case a low rating opened (好差评):
+    case_id:int64, ticket_no:str, respondent_id:int64, created_at:datetime64[ns, UTC], category:str,
+    status:str (one of TICKET_STATUSES), rating_before:float64 (the low rating, 1–5),
+    revisit_due_at / fix_due_at:datetime64[ns, UTC] (working-day deadlines),
+    first_response_at (the revisit) / fixed_at (resolved or closed):datetime64[ns, UTC] (NaT if not yet),
+    rerating:float64 (NaN until re-rated, 1–5), rerated_at:datetime64[ns, UTC]
+
+reasons — one row per reason a customer picked after a low rating:
+    response_id:int64, reason:int64 (the option's value), category:str (one of the four shortfall
+    categories), picked_at:datetime64[ns, UTC]
 """
 
 from __future__ import annotations
@@ -91,11 +102,35 @@ COMPLAINTS_COLUMNS: Final[Mapping[str, str]] = {
     "keywords": "object",
 }
 
-FrameKind = Literal["answers", "responses", "complaints"]
+FOLLOW_UPS_COLUMNS: Final[Mapping[str, str]] = {
+    "case_id": "int64",
+    "ticket_no": STR,
+    "respondent_id": "int64",
+    "created_at": UTC_TS,
+    "category": STR,
+    "status": STR,
+    "rating_before": "float64",
+    "revisit_due_at": UTC_TS,
+    "fix_due_at": UTC_TS,
+    "first_response_at": UTC_TS,
+    "fixed_at": UTC_TS,
+    "rerating": "float64",
+    "rerated_at": UTC_TS,
+}
+REASONS_COLUMNS: Final[Mapping[str, str]] = {
+    "response_id": "int64",
+    "reason": "int64",
+    "category": STR,
+    "picked_at": UTC_TS,
+}
+
+FrameKind = Literal["answers", "responses", "complaints", "follow_ups", "reasons"]
 FRAME_COLUMNS: Final[Mapping[str, Mapping[str, str]]] = {
     "answers": ANSWERS_COLUMNS,
     "responses": RESPONSES_COLUMNS,
     "complaints": COMPLAINTS_COLUMNS,
+    "follow_ups": FOLLOW_UPS_COLUMNS,
+    "reasons": REASONS_COLUMNS,
 }
 
 

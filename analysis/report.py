@@ -49,10 +49,19 @@ from analysis.priorities import ipa, load_improvement_areas, rank_improvements
 from analysis.reliability import alpha_by_dimension
 from analysis.report_complaints import complaint_tables, is_personal
 from analysis.report_data import ReportData, active_customers, prepare_data
+from analysis.report_follow_ups import follow_up_tables, with_reason_picks
 from analysis.report_format import SHOWN_IDS, Column, Fmt, Section, Table, float_dict
 from analysis.report_labels import TEXT, t
 from analysis.report_measurement import Measurement, measurement
-from analysis.report_model import ComplaintHeadline, DimensionRow, Headline, PriorityRow, Report, ReportMeta
+from analysis.report_model import (
+    ComplaintHeadline,
+    DimensionRow,
+    FollowUpHeadline,
+    Headline,
+    PriorityRow,
+    Report,
+    ReportMeta,
+)
 from analysis.report_render import render_charts
 from analysis.report_sections import sections
 from analysis.report_settings import (
@@ -87,6 +96,7 @@ __all__ = [
     "ComplaintHeadline",
     "DimensionRow",
     "Fmt",
+    "FollowUpHeadline",
     "Headline",
     "Lang",
     "Measurement",
@@ -114,8 +124,15 @@ def build_report(
     now: pd.Timestamp,
     period: periods.Freq = "week",
     settings: ReportSettings | None = None,
+    *,
+    follow_ups: pd.DataFrame | None = None,
+    reasons: pd.DataFrame | None = None,
 ) -> Report:
-    """Assemble the report for the period containing ``now`` (see the module doc for the choices)."""
+    """Assemble the report for the period containing ``now`` (see the module doc for the choices).
+
+    ``follow_ups`` and ``reasons`` (the closed loop after low ratings) are optional: without them
+    that section reports no data.
+    """
     cfg = settings or ReportSettings()
     now = to_utc(now)
     data = prepare_data(answers, responses, complaints, now, period, cfg)
@@ -129,6 +146,7 @@ def build_report(
     index = _index(data, weights, baseline, cfg, notes)
     sat, counts = _satisfaction_and_counts(data)
     complaint_frames = complaint_tables(data, now, cfg, notes)
+    loop = follow_up_tables(follow_ups, reasons, data.current, data.previous, now, cfg.lang, notes)
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
     measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
@@ -158,7 +176,7 @@ def build_report(
         weights=choice.table,
         drivers=choice.drivers,
         complaints=complaint_frames["summary"],
-        complaints_by_category=complaint_frames["by_category"],
+        complaints_by_category=with_reason_picks(complaint_frames["by_category"], loop["reasons"]),
         complaints_by_dimension=complaint_frames["by_dimension"],
         timeliness=complaint_frames["timeliness"],
         overdue=complaint_frames["overdue"],
@@ -169,6 +187,9 @@ def build_report(
         priorities=_priorities(data, ipa_table, dims, cfg),
         trend=trend,
         dimension_trend=dim_trend,
+        follow_ups=loop["summary"],
+        follow_up_overdue=loop["overdue"],
+        reasons=loop["reasons"],
         measurement=measured,
         notes={key: tuple(value) for key, value in notes.items()},
     )

@@ -388,6 +388,43 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "n_ipa_stated": ("客户自评重要性（1–5）", "customer-stated importance (1–5)"),
     "n_ipa_weights": ("指数权重（无客户自评数据）", "index weights (no stated importance)"),
     "n_no_data_trend": ("趋势中无数据的周期保留为空。", "Periods without data stay empty in the trend."),
+    # follow-up cases after low ratings (好差评)
+    "s_follow_ups": ("差评回访（好差评）", "Follow-up of low ratings"),
+    "cases": ("回访单", "Cases"),
+    "revisit_judged": ("应回访", "Revisits due"),
+    "revisited_on_time": ("按时回访", "Revisited on time"),
+    "recovery_rate": ("差评按时回访率", "Recovery rate"),
+    "fix_judged": ("应整改", "Fixes due"),
+    "fixed_on_time": ("按时整改", "Fixed on time"),
+    "fix_on_time_rate": ("按时整改率", "Fixed on time"),
+    "rerated": ("复评数", "Re-rated"),
+    "rating_before_mean": ("原评分均值", "Rating before (mean)"),
+    "rerating_mean": ("复评均值", "Re-rating (mean)"),
+    "rerating_change": ("复评变化", "Change on re-rating"),
+    "improved_share": ("复评提高占比", "Re-rated higher"),
+    "late": ("逾期环节", "Late"),
+    "late_revisit": ("回访", "revisit"),
+    "late_fix": ("整改", "fix"),
+    "due": ("期限（当日结束）", "Due (end of day)"),
+    "reason_responses": ("选择的问卷数", "Responses picking it"),
+    "picks": ("选择次数", "Picks"),
+    "reason_picks": ("差评原因选择", "Low-rating reasons"),
+    "n_follow_ups": (
+        "总体评分低时自动开立回访单，限期回访、整改（按工作日计）。差评按时回访率 = 期限内回访 / "
+        "（已回访 + 已到期未回访）；按时整改率同理；复评变化 = 复评分 − 原评分（只计已复评的回访单）。",
+        "A low overall rating opens a case by itself, due for a revisit and a fix within working-day "
+        "deadlines. Recovery rate = revisited by the deadline / (revisited + past the deadline unrevisited); "
+        "fixed on time likewise; change on re-rating = re-rating − the low rating (re-rated cases only).",
+    ),
+    "n_reasons": (
+        "客户在低分后选择的原因，按四类服务短板统计（可多选）；也计入投诉类别分布的“差评原因选择”列。",
+        "Reasons customers picked after a low rating, by the four shortfall categories (several "
+        "allowed); also shown in the complaint category table as 'Low-rating reasons'.",
+    ),
+    "n_overdue_cases": (
+        "当前逾期未结的回访单共 {n} 张（含往期）。",
+        "{n} open cases are past a deadline (all periods).",
+    ),
 }
 
 SEVERITY_TEXT: Final = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")}

@@ -87,6 +87,19 @@ class ComplaintHeadline:
 
 
 @dataclass(frozen=True)
+class FollowUpHeadline:
+    """The closed loop after low ratings, for a digest (None where there is nothing to measure)."""
+
+    cases: int
+    recovery_rate: float | None
+    fix_on_time_rate: float | None
+    overdue_open: int
+    rerated: int
+    rerating_change: float | None
+    improved_share: float | None
+
+
+@dataclass(frozen=True)
 class ReportMeta:
     """What the report covers and how it was computed."""
 
@@ -134,6 +147,11 @@ class Report:
     measurement: Measurement
     notes: Mapping[str, tuple[str, ...]]
     charts: Mapping[str, bytes] = field(default_factory=dict)
+    # The closed loop after low ratings (analysis.report_follow_ups): this period and the previous,
+    # the cases overdue now, and the reasons picked by category. Empty when not given.
+    follow_ups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    follow_up_overdue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def headline(self) -> Headline:
         """Index (value, change vs previous, vs baseline), CSAT, NPS, responses and complaint count."""
@@ -215,6 +233,21 @@ class Report:
             within_sla_share=within,
             top_keywords=tuple(self.keywords["keyword"].head(3)),
             rising_keywords=tuple(self.rising_keywords["keyword"].head(3)),
+        )
+
+    def follow_up_headline(self) -> FollowUpHeadline:
+        """This period's follow-up cases: recovery, fixes on time, overdue now, the re-rating change."""
+        if self.follow_ups.empty:
+            return FollowUpHeadline(0, None, None, 0, 0, None, None)
+        row = self.follow_ups.iloc[0]
+        return FollowUpHeadline(
+            cases=int(row["cases"]),
+            recovery_rate=num(row["recovery_rate"]),
+            fix_on_time_rate=num(row["fix_on_time_rate"]),
+            overdue_open=len(self.follow_up_overdue),
+            rerated=int(row["rerated"]),
+            rerating_change=num(row["rerating_change"]),
+            improved_share=num(row["improved_share"]),
         )
 
     def with_charts(self) -> Report:

@@ -193,6 +193,7 @@ def render_json(report: Report) -> str:
         },
         "headline": _json_value_dict(report.headline().__dict__),
         "complaint_headline": _json_value_dict(report.complaint_headline().__dict__),
+        "follow_up_headline": _json_value_dict(report.follow_up_headline().__dict__),
         "sections": [
             {
                 "key": s.key,

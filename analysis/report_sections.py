@@ -56,6 +56,7 @@ def sections(report: Report) -> list[Section]:
         _weights_section,
         _complaints_section,
         _timeliness_section,
+        _follow_ups_section,
         _keywords_section,
         _correlation_section,
         _priorities_section,
@@ -77,6 +78,7 @@ def _overview_section(report: Report, lang: str) -> Section:
         ("complaints", t("complaints", lang), complaints.count, "int"),
         ("per_1000_responses", t("per_1000_responses", lang), complaints.per_1000_responses, "f1"),
         ("overdue_open", t("overdue_open", lang), complaints.overdue_open, "int"),
+        ("recovery_rate", t("recovery_rate", lang), report.follow_up_headline().recovery_rate, "pct"),
     ]
     table = Table(
         "overview",
@@ -285,9 +287,12 @@ def _complaints_section(report: Report, lang: str) -> Section:
     by_dimension = report.complaints_by_dimension.assign(
         label=report.complaints_by_dimension["dimension"].map(lambda d: dimension_label(d, lang))
     )
+    category_columns: list[tuple[str, str, Fmt]] = [("label", "category", "text"), *rate_columns]
+    if "reason_picks" in by_category.columns:
+        category_columns.append(("reason_picks", "reason_picks", "int"))
     tables = (
         frame_table("complaints", report.complaints, total_columns, lang),
-        frame_table("by_category", by_category, [("label", "category", "text"), *rate_columns], lang),
+        frame_table("by_category", by_category, category_columns, lang),
         frame_table("by_dimension", by_dimension, [("label", "dimension", "text"), *rate_columns], lang),
     )
     notes = list(report.notes.get("complaints", ()))
@@ -331,6 +336,52 @@ def _timeliness_section(report: Report, lang: str) -> Section:
         t("s_timeliness", lang),
         tuple(table for table in (handling, late) if table.rows),
         tuple(notes),
+    )
+
+
+def _follow_ups_section(report: Report, lang: str) -> Section:
+    notes = report.notes.get("follow_ups", ())
+    if report.follow_ups.empty:  # a report built without the closed-loop frames
+        return Section("follow_ups", t("s_follow_ups", lang), (), (t("no_data", lang), *notes))
+    summary_columns: list[tuple[str, str, Fmt]] = [
+        ("which", "period", "text"), ("cases", "cases", "int"), ("revisit_judged", "revisit_judged", "int"),
+        ("revisited_on_time", "revisited_on_time", "int"), ("recovery_rate", "recovery_rate", "pct"),
+        ("fix_judged", "fix_judged", "int"), ("fixed_on_time", "fixed_on_time", "int"),
+        ("fix_on_time_rate", "fix_on_time_rate", "pct"), ("rerated", "rerated", "int"),
+        ("rating_before_mean", "rating_before_mean", "f2"), ("rerating_mean", "rerating_mean", "f2"),
+        ("rerating_change", "rerating_change", "signed2"), ("improved_share", "improved_share", "pct"),
+    ]  # fmt: skip
+    summary = frame_table("follow_ups", _which(report.follow_ups, lang), summary_columns, lang)
+    overdue = report.follow_up_overdue.head(10)
+    late = frame_table(
+        "follow_up_overdue",
+        overdue.assign(
+            late=overdue["late"].map(lambda step: t(f"late_{step}", lang)),
+            # deadlines fall at local midnight: the day they close is the one before
+            due_at=overdue["due_at"].map(
+                lambda d: f"{(d - pd.Timedelta(microseconds=1)).tz_convert(report.meta.tz):%Y-%m-%d}"
+            ),
+        ),
+        [("ticket_no", "ticket", "text"), ("late", "late", "text"), ("due_at", "due", "text"),
+         ("overdue_hours", "overdue_h", "f1")],
+        lang,
+    )  # fmt: skip
+    reasons = frame_table(
+        "reasons",
+        report.reasons.assign(label=report.reasons["category"].map(lambda c: category_label(c, lang))),
+        [("label", "category", "text"), ("picks", "picks", "int"), ("share", "share", "pct"),
+         ("responses", "reason_responses", "int")],
+        lang,
+    )  # fmt: skip
+    has_data = (
+        int(report.follow_ups["cases"].sum()) > 0 or late.rows or int(report.reasons["picks"].sum()) > 0
+    )
+    tables = tuple(table for table in (summary, late, reasons) if table.rows)
+    return Section(
+        "follow_ups",
+        t("s_follow_ups", lang),
+        tables,
+        tuple(notes) if has_data else (t("no_data", lang), *notes),
     )
 
 

@@ -11,7 +11,7 @@ class SurveyCb(CallbackData, prefix="sv"):
     Carrying the response and question lets a press on an old keyboard be recognised and ignored.
     """
 
-    action: str  # "a" answer, "b" back, "s" skip
+    action: str  # "a" answer (or tick, on a multi-pick question), "b" back, "s" skip, "d" done picking
     r: int
     q: str
     v: int = 0
@@ -53,12 +53,13 @@ class TicketPageCb(CallbackData, prefix="tp"):
     category: str
     overdue: bool
     page: int
+    kind: str = ""  # "follow_up", "complaint", or "" for both
 
 
 class CustomerTicketCb(CallbackData, prefix="ct"):
-    """A customer's ticket button: rate the resolution (v = 1–5) or reopen (v = 0)."""
+    """A customer's ticket button: rate the resolution or re-rate the service (v = 1–5), or reopen."""
 
-    action: str  # rate | reopen
+    action: str  # rate | reopen | rerate (a follow-up case's one re-rating of the service)
     id: int
     v: int = 0
 

@@ -57,6 +57,8 @@ def rates_lines(rates: list[CampaignRates], language: Language) -> list[str]:
                 opted_out=rate.opted_out,
                 blocked=rate.blocked,
                 failed=rate.failed,
+                fatigued=rate.fatigued,
+                unsampled=rate.unsampled,
             )
         )
     return lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from bot.api.keys import parse_entry
 from dialogs.campaign import QuietHours
 from dialogs.terms import SEVERITIES
 from dialogs.tickets import Sla
+from dialogs.working_days import WorkingCalendar, parse_dates
 
 TELEGRAM_API = "https://api.telegram.org"
 _CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -49,6 +50,14 @@ class Settings(BaseSettings):
     sla_first_response_hours: dict[SeverityKey, float] = {"high": 1, "medium": 4, "low": 24}
     sla_resolution_hours: dict[SeverityKey, float] = {"high": 24, "medium": 72, "low": 168}
     reopen_window_days: int = Field(default=7, ge=0)
+    # Closed loop (好差评): an overall rating at or below FOLLOW_UP_THRESHOLD opens a follow-up case,
+    # due for a revisit and a fix within so many working days (Mon–Fri in TIMEZONE, minus HOLIDAYS,
+    # plus EXTRA_WORKDAYS: weekend days worked, 调休). Dates are YYYY-MM-DD, comma-separated.
+    follow_up_threshold: int = Field(default=2, ge=0, le=10, description="0: no follow-up cases")
+    follow_up_revisit_days: int = Field(default=1, ge=1, le=60)
+    follow_up_fix_days: int = Field(default=15, ge=1, le=366)
+    holidays: Annotated[frozenset[date], NoDecode] = frozenset()
+    extra_workdays: Annotated[frozenset[date], NoDecode] = frozenset()
     # Digests: how often admins get one by default, and when (local time in TIMEZONE).
     digest_frequency: Literal["daily", "weekly", "monthly", "off"] = "weekly"
     digest_time: str = "09:00"
@@ -74,6 +83,10 @@ class Settings(BaseSettings):
     campaign_rate_per_second: float = Field(default=25, gt=0, description="Telegram allows ~30 messages/s")
     campaign_quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours.parse("21:00-09:00")
     campaign_check_seconds: float = Field(default=5, gt=0)
+    # Survey fatigue: nobody is invited again within INVITE_MIN_DAYS of an invitation of any campaign
+    # (0: no limit), and post-service invitations go to a random POST_SERVICE_SAMPLE share (0–1).
+    invite_min_days: int = Field(default=30, ge=0, le=366)
+    post_service_sample: float = Field(default=1.0, ge=0, le=1)
     kpi_file: Path | None = Field(default=None, description="KPI definitions; empty → dialogs/kpis.yaml")
     # Sampling plan (GB/T 19038): reports flag samples too small for SAMPLE_MARGIN at SAMPLE_CONFIDENCE;
     # SAMPLE_POPULATION (customers a period's survey speaks for) adds the finite-population correction,
@@ -101,6 +114,13 @@ class Settings(BaseSettings):
             value = value.split(",")
         if isinstance(value, list | tuple | set | frozenset):
             return frozenset(parse_entry(str(entry)) for entry in value if str(entry).strip())
+        return value
+
+    @field_validator("holidays", "extra_workdays", mode="before")
+    @classmethod
+    def _parse_dates(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple | set | frozenset):
+            return parse_dates(value)
         return value
 
     @field_validator("campaign_quiet_hours", mode="before")
@@ -184,6 +204,10 @@ class Settings(BaseSettings):
             )
             for severity in SEVERITIES
         }
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The operator's working days, for follow-up due dates."""
+        return WorkingCalendar(self.timezone, self.holidays, self.extra_workdays)
 
     def is_admin(self, user_id: int) -> bool:
         """Whether this Telegram user may use admin commands."""

@@ -43,7 +43,7 @@ def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> I
     """Answer buttons (one labelled option per row, or a compact numeric scale), then Back/Skip."""
     key = prompt.question.key
     answers = [
-        button(option_label(option, language), SurveyCb(action="a", r=response_id, q=key, v=option.value))
+        button(_ticked(option, prompt, language), SurveyCb(action="a", r=response_id, q=key, v=option.value))
         for option in prompt.options
     ]
     if any(option.label is not None for option in prompt.options):
@@ -51,6 +51,8 @@ def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> I
     else:
         half = (len(answers) + 1) // 2  # a numeric scale in two rows, the longer one first
         rows = [answers[:half], answers[half:]]
+    if prompt.question.is_multi:
+        rows.append([button(t(language, "btn_done_picking"), SurveyCb(action="d", r=response_id, q=key))])
     moves = []
     if prompt.can_back:
         moves.append(button(t(language, "btn_back"), SurveyCb(action="b", r=response_id, q=key)))
@@ -74,6 +76,14 @@ def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
+def _ticked(option: Option, prompt: Prompt, language: Language) -> str:
+    """An option's button label; on a multi-pick question, ticked or not."""
+    if not prompt.question.is_multi:
+        return option_label(option, language)
+    mark = "✅" if option.value in prompt.picked else "▫️"
+    return f"{mark} {option.label.get(language) if option.label else option.value}"
+
+
 def option_label(option: Option, language: Language) -> str:
     """'4 · 满意' for a labelled option, '7' for a bare number."""
     if option.label is None:
@@ -89,6 +99,9 @@ def answer_label(survey: Survey, question: Question, answer: Answer, language: L
         return answer if len(answer) <= SUMMARY_TEXT_LIMIT else answer[:SUMMARY_TEXT_LIMIT] + "…"
     scale = survey.scale_of(question)
     options = {o.value: o for o in scale.all_options()} if scale else {}
+    if isinstance(answer, tuple):  # the reasons picked: their labels, without the numbers
+        names = [o.label.get(language) if (o := options.get(v)) and o.label else str(v) for v in answer]
+        return t(language, "list_separator").join(names)
     return option_label(options[answer], language) if answer in options else str(answer)
 
 

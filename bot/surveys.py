@@ -16,6 +16,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import render
+from bot.follow_ups import after_survey
+from dialogs.follow_up import FollowUpRules
 from dialogs.i18n import Language, t
 from dialogs.survey_flow import (
     CompleteResponse,
@@ -28,7 +30,7 @@ from dialogs.survey_flow import (
     start,
     summary,
 )
-from storage.models import Respondent
+from storage.models import Complaint, Respondent
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
@@ -71,12 +73,21 @@ async def begin(
 
 
 async def advance(
-    uow: UnitOfWork, respondent: Respondent, active: ActiveSurvey, event: SurveyInput, dialog: dict[str, Any]
-) -> Step:
-    """Apply one input; persist the answers and the new state in the current transaction."""
+    uow: UnitOfWork,
+    respondent: Respondent,
+    active: ActiveSurvey,
+    event: SurveyInput,
+    dialog: dict[str, Any],
+    rules: FollowUpRules,
+) -> tuple[Step, Complaint | None]:
+    """Apply one input; persist the answers and the new state in the current transaction.
+
+    Completing a survey with a low rating opens a follow-up case, returned beside the step.
+    """
     step = handle(active.stored.survey, active.state, event)
+    case = None
     if step.state == active.state:
-        return step
+        return step, case
     for effect in step.effects:
         if isinstance(effect, SaveAnswer):
             question_id = active.stored.question_ids[effect.question_key]
@@ -85,8 +96,9 @@ async def advance(
             unused = [qid for key, qid in active.stored.question_ids.items() if key not in step.state.path]
             await uow.responses.forget_answers(step.state.response_id, unused)
             await uow.responses.complete(step.state.response_id)
+            case = await after_survey(uow, respondent, active.stored, step.state, rules)
     await _save(uow, respondent, ActiveSurvey(active.stored, step.state), dialog)
-    return step
+    return step, case
 
 
 def answers_saved(step: Step) -> int:
@@ -114,19 +126,22 @@ def prompt_view(active: ActiveSurvey, language: Language, notice: str | None = N
     return text, render.question_keyboard(prompt, active.state.response_id, language)
 
 
-def finish_view(active: ActiveSurvey, language: Language) -> View:
-    """The thank-you with the summary of answers; after a low rating, the offer to file a complaint."""
+def finish_view(active: ActiveSurvey, language: Language, case_notice: str | None = None) -> View:
+    """The thank-you with the summary of answers; after a low rating, the follow-up case it opened
+    (`case_notice`), else the offer to file a complaint."""
     answered = summary(active.stored.survey, active.state)
     text = render.summary_text(active.stored.survey, answered, language)
+    if case_notice:
+        return f"{text}\n\n{escape(case_notice)}", None
     if any(q.role in ("item", "overall") and isinstance(a, int) and a <= LOW_SCORE for q, a in answered):
         return f"{text}\n\n{escape(t(language, 'survey_low_offer'))}", render.complaint_offer(language)
     return text, None
 
 
-def next_view(active: ActiveSurvey, language: Language) -> View:
+def next_view(active: ActiveSurvey, language: Language, case_notice: str | None = None) -> View:
     """What follows an answer: the next question, or the thank-you once the survey is finished."""
     view = None if active.state.finished else prompt_view(active, language)
-    return view or finish_view(active, language)
+    return view or finish_view(active, language, case_notice)
 
 
 async def send_prompt(
@@ -148,6 +163,7 @@ async def show_next(
     *,
     card: Message | None = None,
     recorded: str | None = None,
+    case_notice: str | None = None,
 ) -> None:
     """Show what follows an answer: on the pressed survey card, turned in place under the line
     confirming the answer, or (after a typed answer) as a new message.
@@ -156,7 +172,7 @@ async def show_next(
     keeps one card per survey, and Telegram's per-bot message limits go twice as far. A card that
     can no longer be edited (deleted, too old) is followed by a new message.
     """
-    text, keyboard = next_view(active, language)
+    text, keyboard = next_view(active, language, case_notice)
     if recorded:
         text = f"{recorded}\n\n{text}"
     if card is not None:

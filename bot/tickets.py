@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import CustomerTicketCb, TicketCb
 from bot.config import Settings
 from dialogs.complaint_flow import excerpt
+from dialogs.follow_up import RERATE_STATUSES, RERATE_VALUES
 from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import Action, Status, staff_actions, ticket_number, transition
 from storage.models import Complaint, Respondent, TicketEvent
@@ -72,16 +73,45 @@ async def tell_customer(
 
 
 async def notify_status(bot: Bot, customer: Respondent, complaint: Complaint, note: str | None) -> bool:
-    """Tell the customer the new status (with the admin's note); ask for a rating once resolved."""
+    """Tell the customer the new status (with the admin's note); once resolved, ask for a rating of
+    the resolution, or, for a follow-up case, offer the one re-rating of the service."""
     language = language_of(customer.language)
     number = ticket_number(complaint.id)
     text = t(language, "ticket_status_changed", ticket=number, status=status_name(complaint.status, language))
     if note:
         text += t(language, "ticket_note", text=note)
-    markup = rating_keyboard(complaint.id, language) if complaint.status == "resolved" else None
-    if markup is not None:
+    markup = None
+    if complaint.kind == "follow_up":
+        if complaint.status in RERATE_STATUSES and complaint.rerating is None:
+            text += "\n\n" + t(language, "case_resolved_rerate")
+            markup = rerate_keyboard(complaint.id, language, reopen=complaint.status == "resolved")
+    elif complaint.status == "resolved":
         text += "\n\n" + t(language, "ticket_rate_prompt")
+        markup = rating_keyboard(complaint.id, language)
     return await tell_customer(bot, customer, escape(text), markup)
+
+
+def rerate_keyboard(case_id: int, language: Language, *, reopen: bool = False) -> InlineKeyboardMarkup:
+    """1–5 to rate the service once more, one per row, and (while resolved) the reopen button."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(language, f"rerate_option_{value}"),
+                callback_data=CustomerTicketCb(action="rerate", id=case_id, v=value).pack(),
+            )
+        ]
+        for value in RERATE_VALUES
+    ]
+    if reopen:
+        rows.append([_reopen_button(case_id, language)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _reopen_button(complaint_id: int, language: Language) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t(language, "ticket_btn_reopen"),
+        callback_data=CustomerTicketCb(action="reopen", id=complaint_id).pack(),
+    )
 
 
 def rating_keyboard(complaint_id: int, language: Language) -> InlineKeyboardMarkup:
@@ -92,11 +122,7 @@ def rating_keyboard(complaint_id: int, language: Language) -> InlineKeyboardMark
         )
         for value in range(1, 6)
     ]
-    reopen = InlineKeyboardButton(
-        text=t(language, "ticket_btn_reopen"),
-        callback_data=CustomerTicketCb(action="reopen", id=complaint_id).pack(),
-    )
-    return InlineKeyboardMarkup(inline_keyboard=[stars, [reopen]])
+    return InlineKeyboardMarkup(inline_keyboard=[stars, [_reopen_button(complaint_id, language)]])
 
 
 async def tell_admin(
@@ -164,9 +190,15 @@ def dimension_name(dimension: str | None, language: Language) -> str:
 
 
 def ticket_view(
-    complaint: Complaint, events: Iterable[TicketEvent], attachments: int, language: Language, tz_offset: str
+    complaint: Complaint,
+    events: Iterable[TicketEvent],
+    attachments: int,
+    language: Language,
+    tz_offset: str,
+    case_lines: str | None = None,
 ) -> str:
-    """The full ticket for an admin: header, description and history (escaped for HTML)."""
+    """The full ticket for an admin: header, description, a follow-up case's rating and deadlines
+    (`case_lines`), and history (escaped for HTML)."""
     if not complaint.wants_contact:
         contact = t(language, "admin_no_contact")
     else:
@@ -189,6 +221,8 @@ def ticket_view(
         description=excerpt(complaint.description, 1500) or t(language, "complaint_no_text"),
     )
     lines = [text]
+    if case_lines:
+        lines.append(case_lines)
     if complaint.classifier_version:
         lines.append(classifier_line(complaint, language))
     lines.append(t(language, "admin_ticket_history"))

@@ -207,7 +207,7 @@ class Wait:
 class Stop:
     """Send nothing more; `status` says why an invitation never went out (None: just no more reminders)."""
 
-    status: Literal["opted_out", "blocked"] | None
+    status: Literal["opted_out", "blocked", "fatigued"] | None
 
 
 def next_message(
@@ -221,12 +221,20 @@ def next_message(
     quiet: QuietHours,
     timezone: str,
     now: datetime,
+    last_invited: datetime | None = None,
+    min_gap: timedelta = timedelta(0),
 ) -> Send | Wait | Stop:
-    """What to do with an invitation whose time has come."""
+    """What to do with an invitation whose time has come.
+
+    Survey fatigue: an invitation is not sent when the customer was invited, by any campaign, less
+    than `min_gap` before `now` (`last_invited`); its own reminders are not new invitations.
+    """
     if opted_out or blocked:
         return Stop(None if invited else "opted_out" if opted_out else "blocked")
     if invited and (completed or reminders_sent >= policy.max):
         return Stop(None)
+    if not invited and last_invited is not None and now - last_invited < min_gap:
+        return Stop("fatigued")
     allowed = quiet.allowed_from(now, timezone)
     if allowed > now:
         return Wait(allowed)
@@ -238,6 +246,11 @@ def api_campaign(policy: ReminderPolicy, now: datetime) -> CampaignSpec:
     return CampaignSpec(
         name=API_CAMPAIGN, audience=Audience(kind="api"), schedule=Schedule(start=now), reminders=policy
     )
+
+
+def sampled(share: float, draw: float) -> bool:
+    """Whether a service is in the sample of post-service surveys: `draw` is uniform in [0, 1)."""
+    return draw < share
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 from dialogs.i18n import Language, t
@@ -101,6 +102,11 @@ class NewComplaint:
     # Set when the customer gave the category (changed the proposal, or picked when unsure):
     # "customer" or "customer_pick", stored as a label for retraining.
     label_source: str | None = None
+    # A follow-up case (kind "follow_up") a low survey rating opened: the rating and its deadlines.
+    kind: str = "complaint"
+    rating_before: int | None = None
+    revisit_due_at: datetime | None = None
+    fix_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

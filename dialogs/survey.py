@@ -12,9 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from dialogs.i18n import LANGUAGES, Language
 
 Role = Literal[
-    "item", "importance", "overall", "nps", "comment", "choice", "expectation", "kano_func", "kano_dysf"
+    "item",
+    "importance",
+    "overall",
+    "nps",
+    "comment",
+    "choice",
+    "expectation",
+    "kano_func",
+    "kano_dysf",
+    "reasons",
 ]
-Kind = Literal["rating", "scale", "choice", "text"]
+Kind = Literal["rating", "scale", "choice", "text", "multi"]
+# The four shortfall categories (人员素质, 流程规范, 技术水平, 资源配置) a reason after a low rating
+# stands for; the complaint categories less "other".
+ReasonCategory = Literal["personnel", "process", "technology", "resources"]
 # Roles whose question names its partner in `pairs_with`, and the role that partner must have:
 # a SERVQUAL expectation pairs with the perception item it sets the bar for; a Kano dysfunctional
 # question ("if it did not have …") with its functional one ("if it had …").
@@ -54,6 +66,7 @@ class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     value: int
     label: Localized | None = None
+    category: ReasonCategory | None = None  # what a reason option stands for (role: reasons)
 
 
 class Scale(BaseModel):
@@ -123,6 +136,11 @@ class Question(BaseModel):
         """Whether the answer is typed rather than pressed."""
         return self.kind == "text"
 
+    @property
+    def is_multi(self) -> bool:
+        """Whether several options may be picked (then confirmed with a done button)."""
+        return self.kind == "multi"
+
 
 class Survey(BaseModel):
     """A whole questionnaire as stored in one survey version."""
@@ -147,9 +165,26 @@ class Survey(BaseModel):
             {d.key for d in self.dimensions},
             {key: {o.value for o in scale.all_options()} for key, scale in self.scales.items()},
         )
+        problems += self._multi_problems()
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _multi_problems(self) -> list[str]:
+        """A multi-pick question needs a choice scale; a reasons question is one whose every option
+        names the shortfall category it stands for."""
+        problems = []
+        for index, question in enumerate(self.questions):
+            where = f"questions[{index}]"
+            scale = self.scales.get(question.scale) if question.scale else None
+            if question.is_multi and scale is not None and scale.kind != "choice":
+                problems.append(f"{where}.scale: a multi-pick question needs a 'choice' scale")
+            if question.role == "reasons":
+                if not question.is_multi:
+                    problems.append(f"{where}.kind: a 'reasons' question is kind: multi")
+                elif scale is not None and any(o.category is None for o in scale.options):
+                    problems.append(f"{where}.scale: every reason option needs a category")
+        return problems
 
     def pairs(self, role: Literal["expectation", "kano_dysf"]) -> dict[str, str]:
         """{question key: the key it pairs with} for the questions of ``role``."""

@@ -14,7 +14,9 @@ from dialogs.survey import Option, Question, Survey
 MAX_COMMENT_LENGTH = 4000
 # Notice for a typed number that is not on the question's scale; the bot fills in the range.
 OUT_OF_RANGE = "number_out_of_range"
-Answer = int | str | None  # int: a pressed/typed score, str: a comment, None: skipped
+# int: a pressed/typed score, str: a comment, tuple: the options picked on a multi-pick question,
+# None: skipped
+Answer = int | str | tuple[int, ...] | None
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -43,13 +45,18 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class Done:
+    """Confirm the options picked on a multi-pick question (the 完成 button)."""
+
+
+@dataclass(frozen=True)
 class Unsupported:
     """A sticker, photo, voice note or anything else that is not an answer."""
 
     kind: str
 
 
-SurveyInput = Pick | Typed | Back | Skip | Unsupported
+SurveyInput = Pick | Typed | Back | Skip | Done | Unsupported
 
 
 # ---- outputs ------------------------------------------------------------------------------------
@@ -60,6 +67,7 @@ class SaveAnswer:
     question_key: str
     score: int | None
     text: str | None
+    choices: tuple[int, ...] = ()  # a multi-pick answer's options (its text lists them too)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class Prompt:
     options: tuple[Option, ...]
     can_back: bool
     can_skip: bool
+    picked: tuple[int, ...] = ()  # a multi-pick question's options ticked so far
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ class SurveyState:
     position: str | None
     path: tuple[str, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
+    picks: tuple[int, ...] = ()  # options ticked on the current multi-pick question, not yet confirmed
 
     @property
     def finished(self) -> bool:
@@ -106,7 +116,8 @@ class SurveyState:
             "response_id": self.response_id,
             "position": self.position,
             "path": list(self.path),
-            "answers": dict(self.answers),
+            "answers": {key: list(a) if isinstance(a, tuple) else a for key, a in self.answers.items()},
+            "picks": list(self.picks),
         }
 
     @classmethod
@@ -116,7 +127,10 @@ class SurveyState:
             response_id=int(data["response_id"]),
             position=data["position"],
             path=tuple(data.get("path", ())),
-            answers=dict(data.get("answers", {})),
+            answers={
+                key: tuple(a) if isinstance(a, list) else a for key, a in data.get("answers", {}).items()
+            },
+            picks=tuple(data.get("picks", ())),
         )
 
 
@@ -149,6 +163,8 @@ def handle(survey: Survey, state: SurveyState, event: SurveyInput) -> Step:
         if question.required:
             return Step(state, prompt_for(survey, state), notice="cannot_skip")
         return _advance(survey, state, question, None)
+    if isinstance(event, Done):
+        return _done(survey, state, question)
     if isinstance(event, Unsupported):
         return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
     if isinstance(event, Typed):
@@ -170,6 +186,7 @@ def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
         options=scale.all_options() if scale else (),
         can_back=bool(state.path),
         can_skip=not question.required,
+        picked=state.picks,
     )
 
 
@@ -192,7 +209,22 @@ def _picked(survey: Survey, state: SurveyState, question: Question, value: int) 
     scale = survey.scale_of(question)
     if scale is None or value not in {o.value for o in scale.all_options()}:
         return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
+    if question.is_multi:
+        # A press ticks or unticks an option; nothing is stored until the picks are confirmed.
+        picks = tuple(sorted(set(state.picks) ^ {value}))
+        ticked = replace(state, picks=picks)
+        return Step(ticked, prompt_for(survey, ticked))
     return _advance(survey, state, question, value)
+
+
+def _done(survey: Survey, state: SurveyState, question: Question) -> Step:
+    if not question.is_multi:
+        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
+    if state.picks:
+        return _advance(survey, state, question, state.picks)
+    if question.required:
+        return Step(state, prompt_for(survey, state), notice="pick_at_least_one")
+    return _advance(survey, state, question, None)  # nothing ticked: the same as skipping
 
 
 def _typed(survey: Survey, state: SurveyState, question: Question, text: str) -> Step:
@@ -211,13 +243,21 @@ def _typed(survey: Survey, state: SurveyState, question: Question, text: str) ->
 
 def _advance(survey: Survey, state: SurveyState, question: Question, answer: Answer) -> Step:
     answers = {**state.answers, question.key: answer}
+    choices = answer if isinstance(answer, tuple) else ()
     effect = SaveAnswer(
         question.key,
         score=answer if isinstance(answer, int) else None,
-        text=answer if isinstance(answer, str) else None,
+        text=answer if isinstance(answer, str) else ",".join(map(str, choices)) or None,
+        choices=choices,
     )
     following = _next_key(survey, question.key, answers)
-    new_state = replace(state, position=following, path=(*state.path, question.key), answers=answers)
+    new_state = replace(
+        state,
+        position=following,
+        path=(*state.path, question.key),
+        answers=answers,
+        picks=_earlier_picks(answers, following),
+    )
     effects: tuple[Effect, ...] = (effect,) if following else (effect, CompleteResponse())
     return Step(new_state, prompt_for(survey, new_state), effects, recorded=answer)
 
@@ -233,8 +273,17 @@ def _next_key(survey: Survey, current: str, answers: dict[str, Answer]) -> str |
 def _back(survey: Survey, state: SurveyState) -> Step:
     if not state.path:
         return Step(state, prompt_for(survey, state), notice="no_previous_question")
-    new_state = replace(state, position=state.path[-1], path=state.path[:-1])
+    previous = state.path[-1]
+    new_state = replace(
+        state, position=previous, path=state.path[:-1], picks=_earlier_picks(state.answers, previous)
+    )
     return Step(new_state, prompt_for(survey, new_state))
+
+
+def _earlier_picks(answers: dict[str, Answer], key: str | None) -> tuple[int, ...]:
+    """A multi-pick question shown again (Back) starts with the options picked before."""
+    earlier = answers.get(key) if key else None
+    return earlier if isinstance(earlier, tuple) else ()
 
 
 def _reprompt_key(question: Question) -> str:

@@ -134,13 +134,22 @@ class DueTimes:
 
 @dataclass(frozen=True)
 class SlaTicket:
-    """What the SLA rules need to know about a ticket."""
+    """What the SLA rules need to know about a ticket.
+
+    `due` overrides the severity's SLA: a follow-up case carries its own working-day deadlines
+    (revisit = first response, fix = resolution).
+    """
 
     id: int
     severity: str
     status: str
     created_at: datetime
     first_response_at: datetime | None = None
+    due: DueTimes | None = None
+
+    def due_times(self, slas: Mapping[str, Sla] = DEFAULT_SLAS) -> DueTimes:
+        """The ticket's own deadlines, else its severity's."""
+        return self.due or due_times(self.created_at, self.severity, slas)
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,7 @@ def is_overdue(
         return False
     if kind == "first_response" and ticket.first_response_at is not None:
         return False
-    return now > due_times(ticket.created_at, ticket.severity, slas).of(kind)
+    return now > ticket.due_times(slas).of(kind)
 
 
 def breaches(
@@ -192,7 +201,7 @@ def breaches(
     """The overdue (ticket, kind) pairs not reported before, so each breach is reported once."""
     found: list[Breach] = []
     for ticket in tickets:
-        due = due_times(ticket.created_at, ticket.severity, slas)
+        due = ticket.due_times(slas)
         for kind in BREACH_KINDS:
             if (ticket.id, kind) not in reported and is_overdue(ticket, kind, now, slas):
                 found.append(Breach(ticket, kind, due.of(kind)))

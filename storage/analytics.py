@@ -12,6 +12,7 @@ Windows are half-open ``[start, end)``. Answers and responses are selected by th
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -24,7 +25,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from analysis.frames import COMPLAINTS_COLUMNS, RESPONSES_COLUMNS, UTC_TS, conform
+from analysis.frames import (
+    COMPLAINTS_COLUMNS,
+    FOLLOW_UPS_COLUMNS,
+    REASONS_COLUMNS,
+    RESPONSES_COLUMNS,
+    UTC_TS,
+    conform,
+    empty_frame,
+)
 
 Source = AsyncEngine | AsyncConnection
 Instant = pd.Timestamp | datetime
@@ -34,11 +43,13 @@ KEYWORD_SEPARATOR: Final = "\x1f"
 
 @dataclass(frozen=True)
 class Frames:
-    """The three frames a report needs, loaded from one snapshot."""
+    """The frames a report needs, loaded from one snapshot."""
 
     answers: pd.DataFrame
     responses: pd.DataFrame
     complaints: pd.DataFrame
+    follow_ups: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_frame("follow_ups"))
+    reasons: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_frame("reasons"))
 
 
 def _epoch_us(column: str) -> str:
@@ -183,7 +194,7 @@ async def _complaints(connection: asyncpg.Connection, window: _Window, include_o
                c.resolution_rating, c.description AS text,
                array_to_string(c.keywords, E'{KEYWORD_SEPARATOR}') AS keywords
         FROM complaints c
-        WHERE (c.created_at >= $1 AND c.created_at < $2){open_before}
+        WHERE c.kind = 'complaint' AND ((c.created_at >= $1 AND c.created_at < $2){open_before})
     """
     dtypes = {
         name: dtype for name, dtype in COMPLAINTS_COLUMNS.items() if name not in ("ticket_no", "keywords")
@@ -199,6 +210,36 @@ async def _complaints(connection: asyncpg.Connection, window: _Window, include_o
         [v if isinstance(v, list) else [] for v in split], index=frame.index, dtype=object
     )
     return conform(frame, "complaints")
+
+
+async def _follow_ups(connection: asyncpg.Connection, window: _Window) -> pd.DataFrame:
+    # Cases opened in the window, and older ones still open (their deadlines may pass in it).
+    query = f"""
+        SELECT c.id AS case_id, c.respondent_id, {_epoch_us("c.created_at")} AS created_at, c.category,
+               CASE WHEN c.status = 'reopened' THEN 'in_progress' ELSE c.status END AS status,
+               c.rating_before, {_epoch_us("c.revisit_due_at")} AS revisit_due_at,
+               {_epoch_us("c.fix_due_at")} AS fix_due_at,
+               {_epoch_us("c.first_response_at")} AS first_response_at,
+               {_epoch_us("coalesce(c.resolved_at, c.closed_at)")} AS fixed_at,
+               c.rerating, {_epoch_us("c.rerated_at")} AS rerated_at
+        FROM complaints c
+        WHERE c.kind = 'follow_up' AND ((c.created_at >= $1 AND c.created_at < $2)
+              OR (c.created_at < $1 AND c.status IN ('received', 'in_progress', 'reopened')))
+    """
+    timestamps = ("created_at", "revisit_due_at", "fix_due_at", "first_response_at", "fixed_at", "rerated_at")
+    dtypes = {name: dtype for name, dtype in FOLLOW_UPS_COLUMNS.items() if name != "ticket_no"}
+    frame = await _copy_csv(connection, query, window.bounds(), dtypes, timestamps)
+    frame["ticket_no"] = "TJ-" + frame["case_id"].astype("str").str.zfill(6)
+    return conform(frame, "follow_ups")
+
+
+async def _reasons(connection: asyncpg.Connection, window: _Window) -> pd.DataFrame:
+    query = f"""
+        SELECT response_id, reason, category, {_epoch_us("picked_at")} AS picked_at
+        FROM rating_reasons WHERE picked_at >= $1 AND picked_at < $2
+    """
+    frame = await _copy_csv(connection, query, window.bounds(), dict(REASONS_COLUMNS), ("picked_at",))
+    return conform(frame, "reasons")
 
 
 async def answers_frame(
@@ -236,6 +277,18 @@ async def complaints_frame(
         return await _complaints(connection, _Window(start, end), include_open)
 
 
+async def follow_ups_frame(source: Source, start: Instant, end: Instant) -> pd.DataFrame:
+    """Follow-up cases opened in [start, end), and older ones still open."""
+    async with _driver(source) as connection:
+        return await _follow_ups(connection, _Window(start, end))
+
+
+async def reasons_frame(source: Source, start: Instant, end: Instant) -> pd.DataFrame:
+    """Reasons picked after low ratings in [start, end)."""
+    async with _driver(source) as connection:
+        return await _reasons(connection, _Window(start, end))
+
+
 async def load_frames(
     source: Source,
     start: Instant,
@@ -243,7 +296,7 @@ async def load_frames(
     survey_key: str | None = None,
     version_id: int | None = None,
 ) -> Frames:
-    """All three frames for [start, end), complaints with older open tickets, from one snapshot.
+    """Every frame for [start, end), complaints and cases with older open ones, from one snapshot.
 
     Given an engine, the reads share a read-only REPEATABLE READ transaction; given a
     connection, they run in the caller's transaction.
@@ -261,6 +314,8 @@ async def _frames(connection: asyncpg.Connection, window: _Window) -> Frames:
         answers=await _answers(connection, window),
         responses=await _responses(connection, window),
         complaints=await _complaints(connection, window, include_open=True),
+        follow_ups=await _follow_ups(connection, window),
+        reasons=await _reasons(connection, window),
     )
 
 

@@ -110,7 +110,12 @@ class ExportRepository:
             .join(Respondent, Respondent.id == Complaint.respondent_id)
             .outerjoin(CustomerProfile, CustomerProfile.respondent_id == Respondent.id)
         )
-        columns = {"status": Complaint.status, "category": Complaint.category, "severity": Complaint.severity}
+        columns = {
+            "status": Complaint.status,
+            "category": Complaint.category,
+            "severity": Complaint.severity,
+            "kind": Complaint.kind,
+        }
         statement = _page(statement, Complaint.id, Complaint.created_at, wanted, columns)
         rows = list(await self.session.execute(statement))
         return [
@@ -129,6 +134,12 @@ class ExportRepository:
                 "resolved_at": _iso(complaint.resolved_at),
                 "resolution_rating": complaint.resolution_rating,
                 "source_response_id": complaint.source_response_id,
+                # "follow_up": a case a low rating opened, with its deadlines and the re-rating
+                "kind": complaint.kind,
+                "rating_before": complaint.rating_before,
+                "revisit_due_at": _iso(complaint.revisit_due_at),
+                "fix_due_at": _iso(complaint.fix_due_at),
+                "rerating": complaint.rerating,
                 "customer": None
                 if anonymous
                 else {

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from dialogs.campaign import CampaignSpec
 from storage.models import (
@@ -53,6 +54,7 @@ class Claimable:
     opted_out: bool
     blocked: bool
     completed: bool
+    last_invited: datetime | None = None  # the customer's latest invitation by any other one
 
     @property
     def spec(self) -> CampaignSpec:
@@ -75,6 +77,8 @@ class CampaignRates:
     blocked: int
     failed: int
     pending: int
+    fatigued: int = 0  # not sent: invited by some campaign within INVITE_MIN_DAYS
+    unsampled: int = 0  # not sent: a post-service invitation left out of the sample
 
     @property
     def response_rate(self) -> float | None:
@@ -189,7 +193,14 @@ class CampaignRepository:
         return list(rows)
 
     async def next_due(self, now: datetime) -> Claimable | None:
-        """The oldest due invitation or reminder of an active campaign, row-locked (others skip it)."""
+        """The oldest due invitation or reminder of an active campaign, row-locked (others skip it),
+        with when the customer was last invited by another (claimed counts: it is going out)."""
+        other = aliased(CampaignInvitation)
+        last_invited = (
+            select(func.max(func.coalesce(other.invited_at, other.claimed_at)))
+            .where(other.respondent_id == CampaignInvitation.respondent_id, other.id != CampaignInvitation.id)
+            .scalar_subquery()
+        )
         statement = (
             select(
                 CampaignInvitation,
@@ -200,6 +211,7 @@ class CampaignRepository:
                 CustomerProfile.opted_out_at.is_not(None),
                 CustomerProfile.blocked_at.is_not(None),
                 func.coalesce(Response.status == "completed", False),
+                last_invited,
             )
             .join(Campaign, Campaign.id == CampaignInvitation.campaign_id)
             .join(Respondent, Respondent.id == CampaignInvitation.respondent_id)
@@ -217,7 +229,7 @@ class CampaignRepository:
         row = (await self.session.execute(statement)).first()
         if row is None:
             return None
-        invitation, campaign, telegram_id, language, timezone, opted_out, blocked, completed = row
+        invitation, campaign, telegram_id, language, timezone, opted_out, blocked, completed, last = row
         return Claimable(
             invitation,
             campaign,
@@ -227,6 +239,7 @@ class CampaignRepository:
             bool(opted_out),
             bool(blocked),
             bool(completed),
+            last,
         )
 
     async def claim(self, invitation: CampaignInvitation, now: datetime) -> None:
@@ -365,6 +378,8 @@ class CampaignRepository:
                 count(invitation.status == "blocked"),
                 count(invitation.status == "failed"),
                 count(invitation.status == "pending"),
+                count(invitation.status == "fatigued"),
+                count(invitation.status == "unsampled"),
             )
             .outerjoin(invitation, invitation.campaign_id == Campaign.id)
             .outerjoin(Response, Response.id == invitation.response_id)

@@ -25,6 +25,7 @@ class TicketFilter:
     status: str | None = None  # a status, "open" for every open status, or None for all
     category: str | None = None
     overdue_only: bool = False
+    kind: str | None = None  # "complaint", "follow_up", or None for both
 
 
 class ComplaintRepository:
@@ -53,6 +54,10 @@ class ComplaintRepository:
             category_secondary=new.category_secondary,
             category_evidence=list(new.category_evidence),
             classifier_version=new.classifier_version,
+            kind=new.kind,
+            rating_before=new.rating_before,
+            revisit_due_at=new.revisit_due_at,
+            fix_due_at=new.fix_due_at,
         )
         self.session.add(complaint)
         await self.session.flush()
@@ -62,8 +67,10 @@ class ComplaintRepository:
             ComplaintAttachment(complaint_id=complaint.id, kind=kind, file_id=file_id)
             for kind, file_id in new.attachments
         )
+        # A customer files a complaint; a follow-up case is opened by the rules, not by anyone.
+        opened_by = "customer" if new.kind == "complaint" else "system"
         self.session.add(
-            TicketEvent(complaint_id=complaint.id, actor_role="customer", action="open", to_status="received")
+            TicketEvent(complaint_id=complaint.id, actor_role=opened_by, action="open", to_status="received")
         )
         await self.session.flush()
         await self.session.refresh(complaint)
@@ -123,19 +130,46 @@ class ComplaintRepository:
 
     def _keep_label(self, complaint: Complaint, source: str, labelled_by: int | None = None) -> None:
         """The complaint's text with the category a person gave it, kept to retrain the classifier."""
-        if not complaint.description:
-            return  # media only: nothing a classifier could learn from
+        self.keep_label(
+            complaint.description,
+            complaint.category,
+            source,
+            predicted=complaint.category_auto,
+            model_version=complaint.classifier_version,
+            complaint_id=complaint.id,
+            response_id=complaint.source_response_id if complaint.kind == "follow_up" else None,
+            labelled_by=labelled_by,
+        )
+
+    def keep_label(
+        self,
+        text: str,
+        label: str,
+        source: str,
+        *,
+        predicted: str | None,
+        model_version: str | None,
+        complaint_id: int | None = None,
+        response_id: int | None = None,
+        labelled_by: int | None = None,
+    ) -> bool:
+        """A text with the category a person gave it, kept to retrain the classifier; False (nothing
+        kept) when there is no text to learn from."""
+        if not text.strip():
+            return False  # media only, or a rating without a comment: nothing a classifier could learn
         self.session.add(
             ComplaintLabel(
-                complaint_id=complaint.id,
-                text=complaint.description,
-                label=complaint.category,
+                complaint_id=complaint_id,
+                response_id=response_id,
+                text=text,
+                label=label,
                 source=source,
-                predicted=complaint.category_auto,
-                model_version=complaint.classifier_version,
+                predicted=predicted,
+                model_version=model_version,
                 labelled_by=labelled_by,
             )
         )
+        return True
 
     async def record(
         self,
@@ -190,6 +224,15 @@ class ComplaintRepository:
         complaint.resolution_rating = rating
         await self.record(complaint, actor_role="customer", actor_id=None, action="rate", note=str(rating))
 
+    async def rerate(self, complaint: Complaint, rating: int, at: datetime | None = None) -> None:
+        """The customer's one re-rating of the service after a follow-up case (好差评 复评); `at`
+        defaults to the database's clock."""
+        now = at or await self.session.scalar(select(func.now()))
+        complaint.rerating, complaint.rerated_at = rating, now
+        await self.record(
+            complaint, actor_role="customer", actor_id=None, action="rerate", note=str(rating), at=now
+        )
+
     async def page(
         self, wanted: TicketFilter, slas: SlaTable, now: datetime, *, offset: int = 0, limit: int = 8
     ) -> tuple[list[Complaint], int]:
@@ -201,6 +244,8 @@ class ComplaintRepository:
             conditions.append(Complaint.status == wanted.status)
         if wanted.category:
             conditions.append(Complaint.category == wanted.category)
+        if wanted.kind:
+            conditions.append(Complaint.kind == wanted.kind)
         if wanted.overdue_only:
             conditions.append(overdue_condition(slas, now))
         where = and_(literal(True), *conditions)
@@ -236,8 +281,20 @@ def _due(slas: SlaTable, which: int) -> ColumnElement[datetime]:
 
 
 def overdue_condition(slas: SlaTable, now: datetime) -> ColumnElement[bool]:
-    """SQL for 'open and past the first-response or the resolution due time'."""
-    return and_(
-        Complaint.status.in_(OPEN_STATUSES),
+    """SQL for 'open and past the first-response or the resolution due time'.
+
+    A complaint's due times follow its severity's SLA; a follow-up case's are its own revisit
+    (first response) and fix (resolution) deadlines, counted in working days when it was opened.
+    """
+    complaint = and_(
+        Complaint.kind == "complaint",
         or_(and_(Complaint.first_response_at.is_(None), _due(slas, 0) < now), _due(slas, 1) < now),
     )
+    case = and_(
+        Complaint.kind == "follow_up",
+        or_(
+            and_(Complaint.first_response_at.is_(None), Complaint.revisit_due_at < now),
+            Complaint.fix_due_at < now,
+        ),
+    )
+    return and_(Complaint.status.in_(OPEN_STATUSES), or_(complaint, case))

@@ -176,7 +176,15 @@ class Complaint(Base):
             "status IN ('received', 'in_progress', 'resolved', 'reopened', 'closed')", name="status"
         ),
         CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
+        CheckConstraint("kind IN ('complaint', 'follow_up')", name="kind"),
         Index("ix_complaints_created_at", "created_at"),
+        # One follow-up case per low-rated response, however often its completion is retried.
+        Index(
+            "uq_complaints_follow_up_response",
+            "source_response_id",
+            unique=True,
+            postgresql_where=text("kind = 'follow_up'"),
+        ),
         Index("ix_complaints_status", "status"),
         Index("ix_complaints_respondent_id", "respondent_id"),
     )
@@ -206,6 +214,31 @@ class Complaint(Base):
     category_secondary: Mapped[str | None] = mapped_column(String(20))
     category_evidence: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     classifier_version: Mapped[str | None] = mapped_column(String(40))
+    # A ticket is a complaint the customer filed, or a follow-up case a low survey rating opened by
+    # itself (好差评): due for a revisit (the first staff response) and a fix (resolved) by working-day
+    # deadlines, after which the customer may re-rate the service once.
+    kind: Mapped[str] = mapped_column(String(10), default="complaint", server_default="complaint")
+    revisit_due_at: Mapped[datetime | None]
+    fix_due_at: Mapped[datetime | None]
+    rating_before: Mapped[int | None]
+    rerating: Mapped[int | None]
+    rerated_at: Mapped[datetime | None]
+
+
+class RatingReason(Base):
+    """A reason a customer picked after a low rating, with the shortfall category it stands for."""
+
+    __tablename__ = "rating_reasons"
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('personnel', 'process', 'technology', 'resources', 'other')", name="category"
+        ),
+        Index("ix_rating_reasons_picked_at", "picked_at"),
+    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the option's value
+    category: Mapped[str] = mapped_column(String(20))
+    picked_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
 class CustomerLink(Base):
@@ -228,12 +261,16 @@ class ComplaintLabel(Base):
         CheckConstraint(
             "label IN ('personnel', 'process', 'technology', 'resources', 'other')", name="label"
         ),
-        CheckConstraint("source IN ('customer', 'customer_pick', 'admin')", name="source"),
+        CheckConstraint("source IN ('customer', 'customer_pick', 'customer_reason', 'admin')", name="source"),
         Index("ix_complaint_labels_created_at", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    # A reason picked after a low rating labels the survey comment, with or without a follow-up case.
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
     label: Mapped[str] = mapped_column(String(20))
@@ -343,13 +380,16 @@ class CampaignInvitation(Base):
 
     Claimed ('sending'/'reminding') before each message and marked after it, so a restart neither
     repeats nor skips anyone; `due_at` is when the invitation, or the next reminder, should go out.
+    Never sent, with the reason: 'opted_out', 'blocked', 'fatigued' (invited by some campaign within
+    INVITE_MIN_DAYS) and 'unsampled' (a post-service invitation left out of the sample).
     """
 
     __tablename__ = "campaign_invitations"
     __table_args__ = (
         UniqueConstraint("campaign_id", "round", "respondent_id"),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'reminding', 'failed', 'blocked', 'opted_out')",
+            "status IN ('pending', 'sending', 'sent', 'reminding', 'failed', 'blocked', 'opted_out',"
+            " 'fatigued', 'unsampled')",
             name="status",
         ),
         Index("ix_campaign_invitations_status_due_at", "status", "due_at"),

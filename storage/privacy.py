@@ -119,12 +119,15 @@ class PrivacyRepository:
             result.append(
                 {
                     "ticket": f"TJ-{complaint.id:06d}",
+                    "kind": complaint.kind,
                     "created_at": _iso(complaint.created_at),
                     "status": complaint.status,
                     "category": complaint.category,
                     "severity": complaint.severity,
                     "description": complaint.description,
                     "phone": complaint.phone,
+                    "rating_before": complaint.rating_before,
+                    "rerating": complaint.rerating,
                     "attachments": attachments,
                     "events": [
                         {"at": _iso(e.at), "by": e.actor_role, "action": e.action, "note": e.note}
@@ -171,7 +174,11 @@ class PrivacyRepository:
             .where(Complaint.respondent_id == respondent_id)
             .values(description="", phone=None, wants_contact=False, keywords=[], category_evidence=[])
         )
-        await self.session.execute(delete(ComplaintLabel).where(ComplaintLabel.complaint_id.in_(complaints)))
+        await self.session.execute(
+            delete(ComplaintLabel).where(
+                or_(ComplaintLabel.complaint_id.in_(complaints), ComplaintLabel.response_id.in_(responses))
+            )
+        )
         await self.session.execute(
             update(AnswerRow)
             .where(AnswerRow.response_id.in_(responses), AnswerRow.text.is_not(None))

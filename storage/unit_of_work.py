@@ -9,6 +9,7 @@ from storage.classifier import ClassifierRepository
 from storage.complaints import ComplaintRepository
 from storage.customer_links import CustomerLinkRepository
 from storage.digests import DigestRepository
+from storage.follow_ups import FollowUpRepository
 from storage.idempotency import IdempotencyRepository
 from storage.kpis import KpiRepository
 from storage.privacy import PrivacyRepository
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.respondents = RespondentRepository(session)
         self.responses = ResponseRepository(session)
         self.complaints = ComplaintRepository(session)
+        self.follow_ups = FollowUpRepository(session, self.complaints)
         self.digests = DigestRepository(session)
         self.campaigns = CampaignRepository(session)
         self.profiles = ProfileRepository(session)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from bot.api.keys import matching
 from bot.api.links import start_parameter
 from bot.api.openapi import openapi_document
 from bot.config import Settings
-from dialogs.campaign import API_CAMPAIGN, CampaignSpec, ReminderPolicy, api_campaign, zone
+from dialogs.campaign import API_CAMPAIGN, CampaignSpec, ReminderPolicy, api_campaign, sampled, zone
 from dialogs.kpis import load_kpis
 from storage.api_exports import ExportFilter, ExportRepository
 from storage.database import session_factory
@@ -163,6 +164,8 @@ class Api:
                 status = "opted_out"
             elif profile is not None and profile.blocked_at is not None:
                 status = "blocked"
+            elif not sampled(self.settings.post_service_sample, random.random()):
+                status = "unsampled"  # stored all the same: the campaign report counts services left out
             due = max(now, self._aware(body.send_at)) if body.send_at else now
             context = body.context.model_dump(mode="json", exclude_none=True) if body.context else None
             invitation = await uow.campaigns.invite(campaign.id, respondent.id, due, context, status)
@@ -259,7 +262,8 @@ class Api:
     async def get_complaints(self, request: web.Request, client: str) -> web.Response:
         """GET /complaints: complaints, paged."""
         query = _validated(schemas.ComplaintsQuery, dict(request.query))
-        equals = {k: v for k in ("status", "category", "severity") if (v := getattr(query, k)) is not None}
+        keys = ("status", "category", "severity", "kind")
+        equals = {k: v for k in keys if (v := getattr(query, k)) is not None}
         async with session_factory(self.engine)() as session:
             items = await ExportRepository(session).complaints(
                 self._filter(query, equals, {}), self.settings.anonymous_answers

@@ -113,7 +113,9 @@ class InvitationAccepted(BaseModel):
 
     invitation_id: int
     campaign: str
-    status: Literal["pending", "opted_out", "blocked"]
+    status: Literal["pending", "opted_out", "blocked", "unsampled"] = Field(
+        description="unsampled: not drawn into the POST_SERVICE_SAMPLE share of services surveyed"
+    )
     due_at: datetime | None = Field(description="when it goes out (null: it will not, see status)")
 
 
@@ -226,6 +228,9 @@ class ComplaintsQuery(ExportQuery):
     status: Literal["received", "in_progress", "resolved", "reopened", "closed"] | None = None
     category: Category | None = None
     severity: Literal["low", "medium", "high"] | None = None
+    kind: Literal["complaint", "follow_up"] | None = Field(
+        default=None, description="follow_up: the cases low survey ratings opened (好差评)"
+    )
 
 
 class Page(BaseModel):

@@ -102,7 +102,16 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     start, end = report_window(now, args.period, config.trend_periods, tz)
     frames, design, texts = asyncio.run(_load(settings, start, end))
     config = replace(config, design=design, question_texts=texts)
-    report = build_report(frames.answers, frames.responses, frames.complaints, now, args.period, config)
+    report = build_report(
+        frames.answers,
+        frames.responses,
+        frames.complaints,
+        now,
+        args.period,
+        config,
+        follow_ups=frames.follow_ups,
+        reasons=frames.reasons,
+    )
     rendered = _render(report, args.format)
     if args.format == "text" and args.output is None:
         print(rendered, end="")

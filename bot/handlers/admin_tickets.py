@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.callbacks import TicketCb, TicketPageCb
 from bot.config import Settings
 from bot.filters import in_flow
+from bot.follow_ups import case_lines
 from bot.tickets import (
     category_name,
     change_status,
@@ -39,6 +40,7 @@ from storage.unit_of_work import UnitOfWork
 PAGE_SIZE = 8
 REPLY_FLOW, RESOLVE_FLOW = "ticket_reply", "ticket_resolve"
 STATUS_ACTIONS = ("acknowledge", "start", "reopen", "close")
+KIND_WORDS = {"cases": "follow_up", "followup": "follow_up", "complaints": "complaint"}
 # Buttons whose action is completed by the admin's next message.
 TEXT_ACTIONS = (REPLY_FLOW.removeprefix("ticket_"), RESOLVE_FLOW.removeprefix("ticket_"))
 
@@ -48,8 +50,11 @@ def parse_filter(args: str | None) -> TicketFilter | None:
     status: str | None = "open"
     category: str | None = None
     overdue = False
+    kind: str | None = None
     for word in (args or "").lower().split():
-        if word == "all":
+        if word in KIND_WORDS:
+            kind = KIND_WORDS[word]
+        elif word == "all":
             status = None
         elif word == "open" or word in STATUSES:
             status = word
@@ -59,7 +64,7 @@ def parse_filter(args: str | None) -> TicketFilter | None:
             overdue = True
         else:
             return None
-    return TicketFilter(status=status, category=category, overdue_only=overdue)
+    return TicketFilter(status=status, category=category, overdue_only=overdue, kind=kind)
 
 
 async def tickets_command(
@@ -83,7 +88,12 @@ async def tickets_page(
     settings: Settings,
 ) -> None:
     """The ◀ ▶ buttons under /tickets."""
-    wanted = TicketFilter(callback_data.status or None, callback_data.category or None, callback_data.overdue)
+    wanted = TicketFilter(
+        callback_data.status or None,
+        callback_data.category or None,
+        callback_data.overdue,
+        callback_data.kind or None,
+    )
     text, markup = await _page(uow, settings, wanted, callback_data.page, language)
     await uow.commit()
     await query.answer()
@@ -130,6 +140,7 @@ async def _page(
                 category=wanted.category or "",
                 overdue=wanted.overdue_only,
                 page=target,
+                kind=wanted.kind or "",
             )
             navigation.append(InlineKeyboardButton(text=t(language, key), callback_data=data.pack()))
     if navigation:
@@ -138,6 +149,8 @@ async def _page(
 
 
 def _line(complaint: Complaint, overdue: bool, language: Language) -> str:
+    marks = t(language, "admin_case_mark") if complaint.kind == "follow_up" else ""
+    marks += t(language, "admin_overdue_mark") if overdue else ""
     return t(
         language,
         "admin_ticket_line",
@@ -145,7 +158,7 @@ def _line(complaint: Complaint, overdue: bool, language: Language) -> str:
         status=status_name(complaint.status, language),
         category=category_name(complaint.category, language),
         severity=t(language, f"complaint_severity_{complaint.severity}"),
-        overdue=t(language, "admin_overdue_mark") if overdue else "",
+        overdue=marks,
     )
 
 
@@ -161,6 +174,8 @@ def _filter_label(wanted: TicketFilter, language: Language) -> str:
         parts.append(category_name(wanted.category, language))
     if wanted.overdue_only:
         parts.append(t(language, "admin_filter_overdue"))
+    if wanted.kind:
+        parts.append(t(language, f"admin_filter_{wanted.kind}"))
     return " · ".join(parts)
 
 
@@ -190,10 +205,8 @@ async def _show(
             chat_id, escape(t(language, "admin_ticket_not_found", ticket=ticket_number(number)))
         )
         return
-    events = await uow.complaints.events(complaint.id)
-    attachments = await uow.complaints.attachments(complaint.id)
+    text = await _ticket_text(uow, complaint, language, settings)
     await uow.commit()
-    text = ticket_view(complaint, events, len(attachments), language, settings.timezone)
     markup = ticket_actions(complaint.id, language, complaint.status)
     await bot.send_message(chat_id, text[:4096], reply_markup=markup)
 
@@ -322,13 +335,11 @@ async def status_button(
         await query.answer(t(language, error.key, **error.values), show_alert=True)
         return
     customer = await customer_of(uow, complaint)
-    events = await uow.complaints.events(complaint.id)
-    attachments = await uow.complaints.attachments(complaint.id)
+    view = await _ticket_text(uow, complaint, language, settings)
     await uow.commit()
     await query.answer(
         t(language, "admin_done", ticket=number, status=status_name(complaint.status, language))
     )
-    view = ticket_view(complaint, events, len(attachments), language, settings.timezone)
     await _turn_card(bot, query, view, ticket_actions(complaint.id, language, complaint.status))
     if not await notify_status(bot, customer, complaint, None):
         await bot.send_message(
@@ -339,6 +350,14 @@ async def status_button(
 async def stale_button(query: CallbackQuery) -> None:
     """A button whose action this version no longer has (an old card): acknowledge, change nothing."""
     await query.answer()
+
+
+async def _ticket_text(uow: UnitOfWork, complaint: Complaint, language: Language, settings: Settings) -> str:
+    """The full ticket (with a follow-up case's rating, reasons and deadlines) as an admin sees it."""
+    events = await uow.complaints.events(complaint.id)
+    attachments = await uow.complaints.attachments(complaint.id)
+    case = await case_lines(uow, complaint, language, settings)
+    return ticket_view(complaint, events, len(attachments), language, settings.timezone, case)
 
 
 async def _turn_card(bot: Bot, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:

@@ -11,9 +11,10 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import CustomerTicketCb, MenuCb
 from bot.config import Settings
 from bot.tickets import category_name, change_status, local_time, status_name, tell_admins
+from dialogs.follow_up import rerate_refusal
 from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import TransitionError, ticket_number
-from storage.models import Respondent
+from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
 
@@ -66,12 +67,16 @@ async def ticket_feedback(
     language: Language,
     settings: Settings,
 ) -> None:
-    """Rate a resolved ticket (once), or reopen it within the window."""
+    """Rate a resolved ticket (once), re-rate the service after a follow-up case (once), or reopen
+    a resolved ticket within the window."""
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
     if complaint is None or complaint.respondent_id != respondent.id:
         await query.answer(t(language, "old_button_finished"))
         return
     number = ticket_number(complaint.id)
+    if callback_data.action == "rerate":
+        await _rerate(query, callback_data.v, bot, uow, complaint, language, settings)
+        return
     if callback_data.action == "rate":
         if (
             complaint.status != "resolved"
@@ -98,6 +103,43 @@ async def ticket_feedback(
         await query.message.edit_reply_markup(reply_markup=None)
     await bot.send_message(query.from_user.id, escape(t(language, "ticket_reopened", ticket=number)))
     await tell_admins(bot, uow, settings, "admin_customer_reopened", markup_for=complaint.id, ticket=number)
+
+
+async def _rerate(
+    query: CallbackQuery,
+    value: int,
+    bot: Bot,
+    uow: UnitOfWork,
+    case: Complaint,
+    language: Language,
+    settings: Settings,
+) -> None:
+    """The customer's one re-rating of the service once the follow-up case is dealt with."""
+    refusal = rerate_refusal(case.kind, case.status, case.rerating, value)
+    if refusal is not None:
+        await query.answer(t(language, refusal), show_alert=True)
+        return
+    await uow.complaints.rerate(case, value)
+    await uow.commit()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    before = str(case.rating_before)
+    rating = t(language, f"rerate_option_{value}")
+    await bot.send_message(
+        query.from_user.id, escape(t(language, "case_rerated", rating=rating, before=before))
+    )
+    number = ticket_number(case.id)
+    await tell_admins(
+        bot,
+        uow,
+        settings,
+        "admin_customer_rerated",
+        markup_for=case.id,
+        ticket=number,
+        before=before,
+        after=str(value),
+    )
 
 
 def create_router() -> Router:

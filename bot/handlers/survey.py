@@ -11,7 +11,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import render
 from bot.callbacks import MenuCb, SurveyCb
+from bot.config import Settings
 from bot.filters import in_flow, message_kind
+from bot.follow_ups import alert_admins, case_opened_text, rules_of
 from bot.metrics import Metrics
 from bot.surveys import (
     FLOW,
@@ -25,9 +27,9 @@ from bot.surveys import (
     show_next,
 )
 from dialogs.i18n import Language, language_of, t
-from dialogs.survey_flow import Back, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
+from dialogs.survey_flow import Back, Done, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
-from storage.models import Respondent
+from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
 
@@ -122,8 +124,9 @@ async def survey_button(
     language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
+    settings: Settings,
 ) -> AnswerCallbackQuery:
-    """An answer, Back or Skip button; old keyboards and double presses change nothing.
+    """An answer, Back, Skip or Done button; old keyboards and double presses change nothing.
 
     The pressed card turns into the next question (one edit). The press is acknowledged by returning
     answerCallbackQuery rather than calling it: aiogram puts it in the webhook's HTTP response (one
@@ -136,22 +139,29 @@ async def survey_button(
     if active.state.position != callback_data.q:
         key = "old_button_finished" if active.state.finished else "old_button"
         return query.answer(t(language, key))
-    event: SurveyInput = Pick(callback_data.v)
-    if callback_data.action != "a":
-        event = Skip() if callback_data.action == "s" else Back()
+    moves: dict[str, SurveyInput] = {"s": Skip(), "b": Back(), "d": Done()}
+    event = moves.get(callback_data.action, Pick(callback_data.v))
     answered_prompt = prompt_for(active.stored.survey, active.state)
-    step = await advance(uow, respondent, active, event, dialog)
+    step, case = await advance(uow, respondent, active, event, dialog, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     if step.notice:
         return query.answer(t(language, step.notice))
     recorded = None
-    if answered_prompt is not None and not isinstance(event, Back):
+    # A question answered (not a tick on a multi-pick question, not Back) is confirmed on the card.
+    if answered_prompt is not None and len(step.state.path) > len(active.state.path):
         recorded = render.recorded_text(active.stored.survey, answered_prompt, step.recorded, language)
     card = query.message if isinstance(query.message, Message) else None
     new = ActiveSurvey(active.stored, step.state)
-    await show_next(bot, query.from_user.id, new, language, card=card, recorded=recorded)
+    notice = _case_notice(case, settings, language)
+    await show_next(bot, query.from_user.id, new, language, card=card, recorded=recorded, case_notice=notice)
+    if case is not None:
+        await alert_admins(bot, uow, settings, case)
     return query.answer()
+
+
+def _case_notice(case: Complaint | None, settings: Settings, language: Language) -> str | None:
+    return None if case is None else case_opened_text(case, settings.working_calendar(), language)
 
 
 async def survey_message(
@@ -162,6 +172,7 @@ async def survey_message(
     language: Language,
     dialog: dict[str, Any],
     metrics: Metrics,
+    settings: Settings,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
     active = await active_survey(uow, dialog)
@@ -169,14 +180,16 @@ async def survey_message(
         return
     kind = message_kind(message)
     event: SurveyInput = Typed(message.text or "") if kind == "text" else Unsupported(kind)
-    step = await advance(uow, respondent, active, event, dialog)
+    step, case = await advance(uow, respondent, active, event, dialog, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     new = ActiveSurvey(active.stored, step.state)
     if step.notice:
         await send_prompt(bot, message.chat.id, new, language, notice=step.notice)
         return
-    await show_next(bot, message.chat.id, new, language)
+    await show_next(bot, message.chat.id, new, language, case_notice=_case_notice(case, settings, language))
+    if case is not None:
+        await alert_admins(bot, uow, settings, case)
 
 
 def create_router() -> Router:

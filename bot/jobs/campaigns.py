@@ -253,6 +253,8 @@ class CampaignSender:
                 quiet=spec.reminders.quiet_hours or self.settings.campaign_quiet_hours,
                 timezone=due.timezone or self.settings.timezone,
                 now=now,
+                last_invited=due.last_invited,
+                min_gap=timedelta(days=self.settings.invite_min_days),
             )
             if isinstance(decision, Stop):
                 await uow.campaigns.drop(invitation, decision.status)

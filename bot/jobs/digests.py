@@ -110,7 +110,16 @@ async def build_period_report(
     frames = await load_frames(engine, start, end)
     # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
     report = await asyncio.to_thread(
-        lambda: build_report(frames.answers, frames.responses, frames.complaints, at, freq, cfg).with_charts()
+        lambda: build_report(
+            frames.answers,
+            frames.responses,
+            frames.complaints,
+            at,
+            freq,
+            cfg,
+            follow_ups=frames.follow_ups,
+            reasons=frames.reasons,
+        ).with_charts()
     )
     return report, frames
 

@@ -11,10 +11,12 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.follow_ups import due_day
 from bot.tickets import local_time, tell_admins
 from dialogs.i18n import t
-from dialogs.tickets import SlaTicket, breaches, ticket_number
+from dialogs.tickets import DueTimes, SlaTicket, breaches, ticket_number
 from storage.database import session_factory
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,10 @@ async def report_breaches(bot: Bot, engine: AsyncEngine, settings: Settings, now
     async with session_factory(engine)() as session:
         uow = UnitOfWork(session)
         overdue = await uow.complaints.overdue(slas, now)
-        tickets = [SlaTicket(c.id, c.severity, c.status, c.created_at, c.first_response_at) for c in overdue]
+        tickets = [
+            SlaTicket(c.id, c.severity, c.status, c.created_at, c.first_response_at, _case_due(c))
+            for c in overdue
+        ]
         # The unique row in sla_breaches decides, so two processes never report the same breach.
         claimed = [
             b for b in breaches(tickets, now, slas=slas) if await uow.complaints.claim_breach_report(*b.pair)
@@ -40,6 +45,18 @@ async def report_breaches(bot: Bot, engine: AsyncEngine, settings: Settings, now
         await uow.commit()
         language = settings.default_language
         for breach in claimed:
+            if breach.ticket.due is not None:  # a follow-up case: late revisit or fix
+                await tell_admins(
+                    bot,
+                    uow,
+                    settings,
+                    "admin_case_breach",
+                    markup_for=breach.ticket.id,
+                    ticket=ticket_number(breach.ticket.id),
+                    kind=t(language, f"case_breach_{breach.kind}"),
+                    due=due_day(breach.due, settings.working_calendar(), language),
+                )
+                continue
             await tell_admins(
                 bot,
                 uow,
@@ -52,6 +69,13 @@ async def report_breaches(bot: Bot, engine: AsyncEngine, settings: Settings, now
                 due=local_time(breach.due, settings.timezone),
             )
     return len(claimed)
+
+
+def _case_due(complaint: Complaint) -> DueTimes | None:
+    """A follow-up case's own revisit and fix deadlines (None for a complaint: its severity decides)."""
+    if complaint.kind != "follow_up" or complaint.revisit_due_at is None or complaint.fix_due_at is None:
+        return None
+    return DueTimes(complaint.revisit_due_at, complaint.fix_due_at)
 
 
 async def watch_sla(bot: Bot, engine: AsyncEngine, settings: Settings, clock: Clock = utc_now) -> None:

@@ -79,8 +79,9 @@ async def test_demo_data_then_reports_in_every_format(
     keys = [section["key"] for section in document["sections"]]
     assert keys == [
         "overview", "index", "dimensions", "questions", "satisfaction", "responses", "cleaning",
-        "reliability", "weights", "complaints", "timeliness", "keywords", "correlation", "priorities",
-        "trend", "gbt_model", "gbt_sampling", "gbt_collection", "gbt_validity", "gbt_matrix", "gbt_nps",
+        "reliability", "weights", "complaints", "timeliness", "follow_ups", "keywords", "correlation",
+        "priorities", "trend", "gbt_model", "gbt_sampling", "gbt_collection", "gbt_validity", "gbt_matrix",
+        "gbt_nps",
     ]  # fmt: skip
     assert document["meta"]["freq"] == "week" and len(document["meta"]["trend_periods"]) == 8
     assert document["complaint_headline"]["count"] >= 1

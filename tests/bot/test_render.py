@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot import render
 from bot.callbacks import SurveyCb
 from dialogs.survey import Survey
-from dialogs.survey_flow import Back, Pick, Prompt, SurveyState, Typed, handle, prompt_for, start
+from dialogs.survey_flow import Back, Pick, Prompt, Skip, SurveyState, Typed, handle, prompt_for, start
 from dialogs.survey_loader import default_survey_path, load_survey_file
 
 SURVEY = load_survey_file(default_survey_path())
@@ -64,9 +64,43 @@ def test_a_numeric_scale_takes_two_rows_the_longer_first() -> None:
 
 
 def test_the_optional_comment_offers_back_and_skip_side_by_side() -> None:
-    prompt = prompt_after([2] + [4] * 15)
-    assert prompt.question.key == "comment"
+    state = handle(SURVEY, start(SURVEY, RESPONSE).state, Pick(2)).state
+    for event in [*[Pick(4)] * 15, Skip()]:  # … the reasons skipped
+        state = handle(SURVEY, state, event).state
+    prompt = prompt_for(SURVEY, state)
+    assert prompt is not None and prompt.question.key == "comment"
     assert rows(render.question_keyboard(prompt, RESPONSE, "zh")) == [["« 上一题", "跳过 »"]]
+
+
+def test_reasons_are_ticked_in_place_with_done_then_back_and_skip() -> None:
+    state = handle(SURVEY, prompt_state([2] + [4] * 15), Pick(7)).state
+    prompt = prompt_for(SURVEY, state)
+    assert prompt is not None and prompt.question.key == "reasons"
+    keyboard = render.question_keyboard(prompt, RESPONSE, "zh")
+    assert rows(keyboard) == [
+        ["▫️ 服务态度不好"],
+        ["▫️ 业务不熟练、解释不清"],
+        ["▫️ 手续繁琐、来回跑"],
+        ["▫️ 规定或收费不合理"],
+        ["▫️ 系统或设备出故障"],
+        ["▫️ 网上或自助渠道不好用"],
+        ["✅ 人手或窗口不够、排队久"],
+        ["▫️ 环境或设施不足"],
+        ["✔️ 选好了，完成"],
+        ["« 上一题", "跳过 »"],
+    ]
+    assert keyboard is not None
+    done = SurveyCb.unpack(keyboard.inline_keyboard[8][0].callback_data or "")
+    assert (done.action, done.q) == ("d", "reasons")
+    answer = render.answer_label(SURVEY, prompt.question, (1, 7), "en")
+    assert answer == "Unfriendly or impatient staff, Too few staff or counters; a long wait"
+
+
+def prompt_state(scores: list[int]) -> SurveyState:
+    state: SurveyState = start(SURVEY, RESPONSE).state
+    for score in scores:
+        state = handle(SURVEY, state, Pick(score)).state
+    return state
 
 
 def test_menus() -> None:

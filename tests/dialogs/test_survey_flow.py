@@ -9,6 +9,7 @@ from dialogs.survey_flow import (
     OUT_OF_RANGE,
     Back,
     CompleteResponse,
+    Done,
     Pick,
     SaveAnswer,
     Skip,
@@ -37,8 +38,11 @@ def run(survey: Survey, inputs: list[SurveyInput]) -> Step:
     return step
 
 
+LOW_ONLY = ("reasons", "comment")  # the questions shown only after a low rating
+
+
 def all_fours(survey: Survey) -> list[SurveyInput]:
-    return [Pick(9 if q.role == "nps" else 4) for q in survey.questions if q.role != "comment"]
+    return [Pick(9 if q.role == "nps" else 4) for q in survey.questions if q.role not in LOW_ONLY]
 
 
 def test_default_survey_has_four_dimensions_importance_overall_nps_and_conditional_comment(
@@ -60,7 +64,7 @@ def test_default_survey_has_four_dimensions_importance_overall_nps_and_condition
 def test_first_prompt_shows_progress_and_five_labelled_options(survey: Survey) -> None:
     step = start(survey, response_id=1)
     assert step.prompt is not None
-    assert (step.prompt.number, step.prompt.total) == (1, 16)  # the comment is hidden until a low score
+    assert (step.prompt.number, step.prompt.total) == (1, 16)  # reasons and comment wait for a low score
     assert [o.value for o in step.prompt.options] == [1, 2, 3, 4, 5]
     assert step.prompt.options[0].label is not None and step.prompt.options[0].label.zh == "非常不满意"
     assert not step.prompt.can_back and not step.prompt.can_skip
@@ -86,7 +90,7 @@ def test_low_score_makes_the_comment_appear_without_moving_the_count(survey: Sur
     assert step.prompt is not None and (step.prompt.number, step.prompt.total) == (2, 16)
     inputs = all_fours(survey)
     inputs[0] = Pick(1)
-    step = run(survey, inputs)
+    step = run(survey, [*inputs, Skip()])  # no reasons picked
     assert step.state.position == "comment" and step.prompt is not None and step.prompt.can_skip
     assert (step.prompt.number, step.prompt.total) == (None, 16)
     done = handle(survey, step.state, Typed("  排队太久了  "))
@@ -97,7 +101,7 @@ def test_low_score_makes_the_comment_appear_without_moving_the_count(survey: Sur
 def test_comment_can_be_skipped(survey: Survey) -> None:
     inputs = all_fours(survey)
     inputs[2] = Pick(2)
-    step = handle(survey, run(survey, inputs).state, Skip())
+    step = handle(survey, run(survey, [*inputs, Skip()]).state, Skip())
     assert step.state.finished
     assert step.effects[0] == SaveAnswer("comment", None, None)
 
@@ -150,13 +154,14 @@ def test_changing_the_low_score_back_removes_the_comment_from_the_path(survey: S
     inputs = all_fours(survey)
     inputs[0] = Pick(1)
     step = run(survey, inputs)
-    assert step.state.position == "comment"
+    assert step.state.position == "reasons"
     # go all the way back to the first question and raise the score
     for _ in range(len(step.state.path)):
         step = handle(survey, step.state, Back())
     assert step.state.position == "func_needs"
     step = handle(survey, step.state, Pick(5))
-    assert "comment" not in [q.key for q in visible_questions(survey, step.state.answers)]
+    visible = [q.key for q in visible_questions(survey, step.state.answers)]
+    assert "reasons" not in visible and "comment" not in visible
 
 
 def test_input_after_finishing_changes_nothing(survey: Survey) -> None:
@@ -180,6 +185,68 @@ def test_recommend_question_offers_zero_to_ten(survey: Survey) -> None:
     step = run(survey, inputs)
     assert step.state.position == "recommend"
     assert step.prompt is not None and [o.value for o in step.prompt.options] == list(range(11))
+
+
+def low_rating_reasons(survey: Survey) -> Step:
+    """A survey rated low on the first item, up to the reasons question."""
+    inputs = all_fours(survey)
+    inputs[0] = Pick(1)
+    step = run(survey, inputs)
+    assert step.state.position == "reasons"
+    return step
+
+
+def test_reasons_are_ticked_one_press_at_a_time_and_stored_only_when_done(survey: Survey) -> None:
+    step = low_rating_reasons(survey)
+    assert step.prompt is not None and step.prompt.question.is_multi and step.prompt.can_skip
+    assert [o.category for o in step.prompt.options] == [
+        "personnel", "personnel", "process", "process", "technology", "technology", "resources", "resources"
+    ]  # fmt: skip
+    for value in (7, 1, 3):
+        step = handle(survey, step.state, Pick(value))
+        assert step.effects == () and step.state.position == "reasons"
+    step = handle(survey, step.state, Pick(3))  # a second press unticks
+    assert step.prompt is not None and step.prompt.picked == (1, 7)
+    done = handle(survey, step.state, Done())
+    assert done.effects == (SaveAnswer("reasons", None, "1,7", choices=(1, 7)),)
+    assert done.state.position == "comment" and done.state.answers["reasons"] == (1, 7)
+    assert done.state.picks == ()
+
+
+def test_done_with_nothing_ticked_skips_the_reasons(survey: Survey) -> None:
+    step = handle(survey, low_rating_reasons(survey).state, Done())
+    assert step.effects == (SaveAnswer("reasons", None, None),)
+    assert step.state.position == "comment"
+
+
+def test_back_from_the_comment_shows_the_reasons_picked_before(survey: Survey) -> None:
+    step = low_rating_reasons(survey)
+    for event in (Pick(2), Pick(8), Done(), Back()):
+        step = handle(survey, step.state, event)
+    assert step.state.position == "reasons" and step.prompt is not None and step.prompt.picked == (2, 8)
+    step = handle(survey, step.state, Back())  # and further back, to the recommend question
+    assert step.state.position == "recommend" and step.state.picks == ()
+
+
+def test_typing_on_the_reasons_question_asks_for_the_buttons_and_done_elsewhere_changes_nothing(
+    survey: Survey,
+) -> None:
+    step = low_rating_reasons(survey)
+    typed = handle(survey, step.state, Typed("态度差"))
+    assert typed.notice == "use_the_buttons" and typed.state == step.state
+    first = start(survey, 1)
+    done = handle(survey, first.state, Done())
+    assert done.notice == "use_the_buttons" and done.state == first.state and done.effects == ()
+    off_scale = handle(survey, step.state, Pick(9))
+    assert off_scale.notice == "use_the_buttons" and off_scale.state == step.state
+
+
+def test_picks_survive_a_json_round_trip(survey: Survey) -> None:
+    step = low_rating_reasons(survey)
+    for event in (Pick(4), Done(), Back(), Pick(5)):
+        step = handle(survey, step.state, event)
+    assert step.state.picks == (4, 5) and step.state.answers["reasons"] == (4,)
+    assert SurveyState.from_json(step.state.to_json()) == step.state
 
 
 def test_a_kano_pair_is_asked_with_the_five_standard_answers() -> None:

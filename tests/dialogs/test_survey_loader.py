@@ -100,6 +100,32 @@ def test_every_problem_is_reported_in_one_run() -> None:
     assert all(p.line is not None for p in caught.value.problems)
 
 
+REASONS = """\
+  - key: why
+    role: reasons
+    kind: multi
+    scale: five
+    required: false
+    text: {zh: 为什么, en: "Why?"}
+"""
+
+
+def test_a_reasons_question_needs_a_choice_scale_whose_options_name_their_category() -> None:
+    with pytest.raises(SurveyFileError) as error:
+        parse_survey(VALID + REASONS, "x.yaml")
+    assert "a multi-pick question needs a 'choice' scale" in str(error.value)
+    choice = VALID.replace("kind: rating", "kind: choice")
+    with pytest.raises(SurveyFileError, match="every reason option needs a category"):
+        parse_survey(choice + REASONS, "x.yaml")
+    categorised = choice.replace("{value: 1, ", "{value: 1, category: personnel, ").replace(
+        "{value: 2, ", "{value: 2, category: resources, "
+    )
+    survey = parse_survey(categorised + REASONS, "x.yaml")
+    assert survey.question("why").is_multi
+    with pytest.raises(SurveyFileError, match="a 'reasons' question is kind: multi"):
+        parse_survey(categorised + REASONS.replace("kind: multi", "kind: choice"), "x.yaml")
+
+
 PAIRED = (
     VALID
     + """\

@@ -303,6 +303,9 @@ async def test_exports_page_through_responses_and_complaints_and_anonymous_mode_
         complaints = await (await client.get("/api/v1/complaints?severity=low", headers=GOOD)).json()
         assert complaints["items"][0]["ticket"] == "TJ-000001"
         assert complaints["items"][0]["customer"]["phone"] == "+8613800000000"
+        assert complaints["items"][0]["kind"] == "complaint"
+        cases = await (await client.get("/api/v1/complaints?kind=follow_up", headers=GOOD)).json()
+        assert cases == {"items": [], "next_cursor": None}
     async with api(db, anonymous_answers=True) as client:
         anonymous = await (await client.get("/api/v1/responses", headers=GOOD)).json()
         assert all(item["customer"] is None for item in anonymous["items"])
@@ -342,3 +345,24 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for value in node for ref in _refs(value)]
     return []
+
+
+async def test_post_service_invitations_outside_the_sample_are_stored_unsent_and_counted(
+    db: AsyncEngine,
+) -> None:
+    await customer(db, 5111)
+    body = {"customer": {"telegram_id": 5111}, "context": {"branch": "人民路营业厅"}}
+    async with api(db, post_service_sample=0.0) as client:
+        left_out = await client.post("/api/v1/invitations", json=body, headers=GOOD)
+        assert left_out.status == 202
+        assert {k: v for k, v in (await left_out.json()).items() if k != "invitation_id"} == {
+            "campaign": "post_service",
+            "status": "unsampled",
+            "due_at": None,
+        }
+    async with api(db, post_service_sample=1.0) as client:
+        drawn = await client.post("/api/v1/invitations", json=body, headers=GOOD)
+        assert (await drawn.json())["status"] == "pending"
+    async with session_factory(db)() as session:
+        (rates,) = await UnitOfWork(session).campaigns.rates()
+    assert (rates.unsampled, rates.pending, rates.fatigued) == (1, 1, 0)

@@ -19,6 +19,7 @@ from dialogs.campaign import (
     add_months,
     next_message,
     parse_ids,
+    sampled,
 )
 
 SHANGHAI = "Asia/Shanghai"
@@ -109,6 +110,23 @@ def test_decision_invite_remind_wait_or_stop() -> None:
     assert decide(invited=True, blocked=True) == Stop(None)  # it was sent; just nothing more
     night = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
     assert decide(now=night) == Wait(datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
+
+
+def test_nobody_is_invited_again_within_the_minimum_gap_but_reminders_still_go() -> None:
+    month = timedelta(days=30)
+    recently = NOON_UTC - timedelta(days=29, hours=23)
+    assert decide(last_invited=recently, min_gap=month) == Stop("fatigued")
+    assert decide(last_invited=NOON_UTC - month, min_gap=month) == Send(reminder=False)
+    assert decide(last_invited=recently, min_gap=timedelta(0)) == Send(reminder=False)  # no limit
+    assert decide(invited=True, reminders_sent=1, last_invited=recently, min_gap=month) == Send(reminder=True)
+    assert decide(opted_out=True, last_invited=recently, min_gap=month) == Stop("opted_out")
+
+
+@pytest.mark.parametrize(
+    ("share", "draw", "drawn"), [(1.0, 0.999, True), (0.0, 0.0, False), (0.3, 0.29, True), (0.3, 0.3, False)]
+)
+def test_a_post_service_survey_samples_a_share_of_services(share: float, draw: float, drawn: bool) -> None:
+    assert sampled(share, draw) is drawn
 
 
 def test_audiences_need_their_parameters() -> None:

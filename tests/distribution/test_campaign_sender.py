@@ -191,13 +191,14 @@ async def test_a_campaign_to_200_customers_survives_a_restart_and_reminds_per_po
             assert rates.opened == 5 and rates.reminded == reminded_first + 1 and rates.pending == 0
             assert rates.response_rate == 4 / 197
 
-            # A later campaign skips, without trying, those who blocked the bot or opted out
-            # (and waits for the morning in New York again).
+            # A later campaign skips, without trying, those who blocked the bot or opted out, and
+            # (INVITE_MIN_DAYS=30) the customer in New York, invited 30 days ago less ten hours.
             await save_campaign(db, SPEC.model_copy(update={"name": "autumn-pulse"}), clock.now)
             report = await ticker.tick()
-            assert (report.sent, report.skipped, report.postponed) == (len(CUSTOMERS) - 6, 5, 1)
+            assert (report.sent, report.skipped, report.postponed) == (len(CUSTOMERS) - 6, 6, 0)
             assert attempts_to(emulator, BLOCKED_SILENT) == 1
-            autumn = {"sent": 194, "blocked": 3, "opted_out": 2, "pending": 1}
+            assert received(emulator, NEW_YORK, INVITE_ZH) == 1
+            autumn = {"sent": 194, "blocked": 3, "opted_out": 2, "fatigued": 1}
             assert await statuses(db, "autumn-pulse") == autumn
         finally:
             await ticker.stop()

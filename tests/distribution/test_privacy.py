@@ -34,12 +34,18 @@ SETTINGS = {"api_keys": KEY, "campaign_quiet_hours": "00:00-00:00"}  # the test 
 
 
 async def answer_survey(customer: Customer, first_score: int, comment: str | None = None) -> None:
-    """Answer the open survey: `first_score` for the first question, 4 for the rest, and the comment."""
+    """Answer the open survey: `first_score` for the first question, 4 for the rest, the reason
+    「服务态度不好」 (which keeps the comment as a classifier label) and the comment."""
     await wait_for_question(customer, "第 1/")
     await answer(customer, first_score)
     while not any(THANKS_ZH in m.shown_text for m in customer.messages):
         await customer.wait_for(lambda: customer.keyboard_message is not None, what="a question")
-        if comment is not None and "跳过 »" in customer.buttons and len(customer.buttons) <= 2:
+        if "✔️ 选好了，完成" in customer.buttons:
+            await customer.press("▫️ 服务态度不好")
+            await customer.wait_for(lambda: "✅ 服务态度不好" in customer.buttons, what="the tick")
+            await customer.press("✔️ 选好了，完成")
+            await customer.wait_for(lambda: "✔️ 选好了，完成" not in customer.buttons, what="the comment")
+        elif comment is not None and "跳过 »" in customer.buttons and len(customer.buttons) <= 2:
             await customer.send(comment)
             await customer.wait_for(lambda: any(THANKS_ZH in m.shown_text for m in customer.messages))
         else:
