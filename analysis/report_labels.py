@@ -417,7 +417,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
         "fixed on time likewise; change on re-rating = re-rating − the low rating (re-rated cases only).",
     ),
     "n_reasons": (
-        "客户在低分后选择的原因，按四类服务短板统计（可多选）；也计入投诉类别分布的“差评原因选择”列。",
+        "客户在低分后选择的原因，按四类服务短板统计（可多选）；也计入投诉类别分布的「差评原因选择」列。",
         "Reasons customers picked after a low rating, by the four shortfall categories (several "
         "allowed); also shown in the complaint category table as 'Low-rating reasons'.",
     ),

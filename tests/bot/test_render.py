@@ -162,6 +162,7 @@ def test_the_counter_never_moves_when_a_conditional_question_appears_or_goes() -
 def test_the_default_survey_counts_sixteen_whatever_the_scores() -> None:
     low, high = prompt_after([1, 1, 1]), prompt_after([5, 5, 5])
     assert (low.number, low.total) == (high.number, high.total) == (4, 16)
-    comment = prompt_after([1] * 15 + [9])
-    assert comment.question.key == "comment"
-    assert render.question_text(SURVEY, comment, "en").startswith("<b>Follow-up question</b>")
+    # after low scores the reasons question (then the comment) follows, shown without a number
+    follow_up = prompt_after([1] * 15 + [9])
+    assert follow_up.question.key == "reasons"
+    assert render.question_text(SURVEY, follow_up, "en").startswith("<b>Follow-up question</b>")
