@@ -23,7 +23,7 @@ from tests.support.botapp import ADMIN_ID, RunningBot
 
 ZH_CATEGORY = {"personnel": "人员素质", "resources": "资源配置"}
 PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
-PART_2 = "排了一个多小时的队。工作人员态度还很冷淡，问什么都不耐烦。"
+PART_2 = "排了一个多小时的队，人手不够。工作人员态度还很冷淡，问什么都不耐烦。"
 
 
 def ticket_card(admin: Customer) -> ChatMessage:
@@ -202,7 +202,7 @@ async def test_low_ratings_end_with_an_offer_to_complain_linked_to_the_response(
     await customer.wait_for(lambda: "📣 投诉 / 反馈问题" in customer.buttons, what="complaint offer")
     await customer.press("📣 投诉 / 反馈问题")
     await customer.wait_for(lambda: "请告诉我们发生了什么" in customer.last_text, what="complaint start")
-    await customer.send("营业厅的自助机坏了三天都没人修，每次去都只能排人工窗口。")
+    await customer.send("营业厅的自助机坏了，打印不出凭条，系统一直报错。")
     await press_and_wait(customer, "✅ 说完了", "问题")
     async with session_factory(db)() as session:
         from storage.models import Response

@@ -11,7 +11,7 @@ from emulator.emulator import BotAPIEmulator
 from tests.support.botapp import RunningBot
 
 SHARE = "📱 分享我的手机号"
-DESCRIPTION = "营业厅的自助机坏了三天都没人修，每次去都只能排人工窗口。"
+DESCRIPTION = "营业厅的自助机坏了，打印不出凭条，系统一直报错。"
 
 
 def has_words(text: str) -> bool:

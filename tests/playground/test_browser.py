@@ -243,7 +243,7 @@ def test_the_page_draws_chinese_and_emoji_with_its_own_fonts_where_the_machine_h
     page.wait_for_text(chat_id, "您好")
     page.type(chat_id, "/complain")
     page.wait_for_text(chat_id, "请告诉我们发生了什么")
-    page.type(chat_id, "营业厅的自助机坏了三天都没人修，每次去都只能排人工窗口。")
+    page.type(chat_id, "营业厅的自助机坏了，打印不出凭条，系统一直报错。")
     for label in ("✅ 说完了", "👍 对，就是这个", "👍 对，就是这个", "轻微：有点不方便", "📞 需要联系我"):
         page.press(chat_id, label)
     page.wait_for_text(chat_id, "请发送您的手机号码")
