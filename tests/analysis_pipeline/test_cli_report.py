@@ -151,7 +151,7 @@ async def test_a_survey_with_expectations_and_a_kano_pair_gets_gaps_and_categori
     assert gaps == {"响应性": pytest.approx(3.5 - 5), "舒适性": pytest.approx(4 - 4)}
     (kano,) = sections["gbt_kano"]["tables"][0]["rows"]
     assert (kano["feature"], kano["n"], kano["O"], kano["M"], kano["category"]) == (
-        "sms_progress",
+        "如果办理进度会通过短信通知您，您觉得如何？",  # the question as worded, never its key
         4,
         3,
         1,
