@@ -28,7 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CUSTOMER = 100001  # 顾客 1, created with the playground
 QUESTIONS = 16
 PART_1 = "昨天下午在人民路营业厅办业务，窗口只开了一个，"
-PART_2 = "排了一个多小时的队。工作人员态度还很冷淡，问什么都不耐烦。"
+PART_2 = "排了一个多小时的队，人手不够。工作人员态度还很冷淡，问什么都不耐烦。"
 RESOLUTION = "已增派人手，排队时间已缩短到 15 分钟以内。"
 
 
