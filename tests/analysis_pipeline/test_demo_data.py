@@ -235,3 +235,28 @@ async def test_the_demo_closed_loop_reaches_the_report_and_the_digest(db: AsyncE
     picks = {row["label"]: row["picks"] for row in tables["reasons"]}
     assert sum(picks.values()) > 0 and sum(1 for n in picks.values() if n) >= 3, picks
     assert "差评回访：" in digest_text(report, "zh")
+
+
+async def test_the_questions_table_lists_questions_in_the_surveys_asking_order(db: AsyncEngine) -> None:
+    import json
+
+    from analysis.report import ReportSettings, build_report
+    from storage.analytics import question_texts
+
+    version_id = await _store_survey(db)
+    summary = await write_demo_data(db, version_id, CONFIG)
+    frames = await load_frames(db, summary.start, summary.end)
+    texts = await question_texts(db)
+    survey = load_survey_file(default_survey_path())
+    asked = [q.key for q in survey.questions]
+    assert list(texts) == asked
+    report = build_report(
+        frames.answers, frames.responses, frames.complaints, summary.end - pd.Timedelta(seconds=2), "week",
+        ReportSettings(lang="en", charts=False, question_texts=texts),
+    )  # fmt: skip
+    keys = list(report.questions["question_key"])
+    assert len(keys) >= 10 and keys == [key for key in asked if key in keys]
+    assert keys != sorted(keys)  # the survey does not ask in key order, so this tells the two apart
+    section = next(s for s in json.loads(report.to_json())["sections"] if s["key"] == "questions")
+    shown = [row["question_key"] for row in section["tables"][0]["rows"]]  # as worded
+    assert shown == [survey.question(key).text.get("en") for key in keys]
