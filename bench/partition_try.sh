@@ -40,6 +40,7 @@ SQL
 
 echo "== 3. answers: a partitioned table keyed by the response's start, rows moved, names swapped"
 psql_run <<'SQL'
+\timing on
 BEGIN;
 -- Writers wait (a few seconds for 200k rows); readers of the old table carry on until the swap.
 LOCK TABLE answers IN SHARE MODE;
@@ -85,6 +86,7 @@ SQL
 
 echo "== 4. complaints: the old table attached as the history partition (no rows moved)"
 psql_run <<'SQL'
+\timing on
 BEGIN;
 -- Every key of a partitioned table includes the partition key, so the four tables that point at
 -- complaints(id) lose their foreign keys (the app never deletes a complaint; see the doc).
@@ -129,6 +131,7 @@ psql_expect_error <<'SQL'
 ALTER TABLE complaints_history VALIDATE CONSTRAINT complaints_history_bound;
 SQL
 psql_run <<'SQL'
+\timing on
 SELECT count(*) AS december_rows_in_history FROM complaints_history WHERE created_at >= '2026-12-01 00:00+08';
 BEGIN;
 INSERT INTO complaints SELECT * FROM complaints_history WHERE created_at >= '2026-12-01 00:00+08';
