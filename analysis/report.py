@@ -27,7 +27,7 @@ Report object (:mod:`analysis.report_model`), labels (:mod:`analysis.report_labe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
@@ -167,7 +167,7 @@ def build_report(
         ),
         index=index,
         dimensions=dims,
-        questions=question_scores(data.answers_in(data.current.label)),
+        questions=asking_order(question_scores(data.answers_in(data.current.label)), cfg.question_texts),
         satisfaction=sat,
         responses=counts,
         dropoff=_dropoff(data),
@@ -407,3 +407,12 @@ def _trend(data: ReportData, weights: Mapping[str, float]) -> tuple[pd.DataFrame
         rate = trend["complaints"] * 1000 / trend["responses"].where(trend["responses"] > 0)
     trend["complaint_rate"] = rate
     return trend, dim_trend[["period", "dimension", "n", "mean", "ci_low", "ci_high"]]
+
+
+def asking_order(questions: pd.DataFrame, order: Iterable[str]) -> pd.DataFrame:
+    """Question rows in the order the survey asks them (``order``: keys); unknown keys last, by key."""
+    rank = {key: position for position, key in enumerate(order)}
+    # As plain strings: a categorical key column would sort by its categories, not by the positions.
+    position = questions["question_key"].astype(str).map(lambda key: rank.get(key, len(rank))).astype("int64")
+    ordered = questions.assign(_position=position).sort_values(["_position", "question_key"], kind="stable")
+    return ordered.drop(columns="_position").reset_index(drop=True)

@@ -70,7 +70,8 @@ class ReportSettings:
     keep_insignificant_drivers: bool = False
     sampling: SamplingPlan = field(default_factory=SamplingPlan)
     design: SurveyDesign = field(default_factory=SurveyDesign)
-    # Question key → {"zh": …, "en": …}: what the tables show instead of the key (storage.analytics).
+    # Question key → {"zh": …, "en": …}: what the tables show instead of the key (storage.analytics),
+    # in the surveys' asking order, which the questions table follows.
     question_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 

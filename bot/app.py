@@ -30,6 +30,7 @@ from bot.handlers import (
 from bot.inflight import DrainingDispatcher
 from bot.metrics import Metrics, ObservabilityMiddleware
 from bot.middlewares.chat_queue import ChatQueueMiddleware
+from bot.middlewares.phone_keyboard import PhoneKeyboardOnCommand
 from bot.middlewares.private_only import PrivateChatsOnly
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
@@ -72,6 +73,8 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(PrivateChatsOnly())
     dispatcher.update.outer_middleware(ChatQueueMiddleware())
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(engine, settings))
+    # Inner: only for a message some handler takes (resolved along the router chain).
+    dispatcher.message.middleware(PhoneKeyboardOnCommand())
     dispatcher["complaint_flow"] = complaint_flow()
     dispatcher.include_routers(
         customer_links.create_router(),  # before menu, whose /start takes every other deep link

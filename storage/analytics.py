@@ -320,13 +320,17 @@ async def _frames(connection: asyncpg.Connection, window: _Window) -> Frames:
 
 
 async def question_texts(source: Source) -> dict[str, dict[str, str]]:
-    """Each question key's wording, {"zh": …, "en": …}, from the newest survey version that has it.
+    """Each question key's wording, {"zh": …, "en": …}, from the newest survey version that has it,
+    in the order the surveys ask them: the newest version's questions first, in their asking order,
+    then keys only older versions asked.
 
-    Reports show these instead of the keys (comfort_attitude); a key asked in two surveys takes
-    the wording of the version loaded last.
+    Reports show these instead of the keys (comfort_attitude), and list questions in this order.
     """
     async with _driver(source) as connection:
         rows = await connection.fetch(
-            "SELECT key, text_zh, text_en FROM questions ORDER BY survey_version_id, id"
+            "SELECT key, text_zh, text_en FROM questions ORDER BY survey_version_id DESC, position"
         )
-    return {row["key"]: {"zh": row["text_zh"], "en": row["text_en"]} for row in rows}
+    texts: dict[str, dict[str, str]] = {}
+    for row in rows:
+        texts.setdefault(row["key"], {"zh": row["text_zh"], "en": row["text_en"]})
+    return texts

@@ -25,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from dialogs.campaign import CampaignSpec
+from storage.locks import Lock, lock_for_transaction
 from storage.models import (
     Campaign,
     CampaignInvitation,
@@ -194,13 +194,13 @@ class CampaignRepository:
 
     async def next_due(self, now: datetime) -> Claimable | None:
         """The oldest due invitation or reminder of an active campaign, row-locked (others skip it),
-        with when the customer was last invited by another (claimed counts: it is going out)."""
-        other = aliased(CampaignInvitation)
-        last_invited = (
-            select(func.max(func.coalesce(other.invited_at, other.claimed_at)))
-            .where(other.respondent_id == CampaignInvitation.respondent_id, other.id != CampaignInvitation.id)
-            .scalar_subquery()
-        )
+        with when the customer was last invited by another (claimed counts: it is going out).
+
+        For a first invitation the customer's invitations lock (``Lock.INVITES``) is held until the
+        transaction ends, and ``last_invited`` is read under it: two workers that row-lock two
+        campaigns' invitations of one customer take turns, and the second sees the first's claim
+        once it commits (survey fatigue holds across campaigns, workers and processes).
+        """
         statement = (
             select(
                 CampaignInvitation,
@@ -211,7 +211,6 @@ class CampaignRepository:
                 CustomerProfile.opted_out_at.is_not(None),
                 CustomerProfile.blocked_at.is_not(None),
                 func.coalesce(Response.status == "completed", False),
-                last_invited,
             )
             .join(Campaign, Campaign.id == CampaignInvitation.campaign_id)
             .join(Respondent, Respondent.id == CampaignInvitation.respondent_id)
@@ -229,7 +228,13 @@ class CampaignRepository:
         row = (await self.session.execute(statement)).first()
         if row is None:
             return None
-        invitation, campaign, telegram_id, language, timezone, opted_out, blocked, completed, last = row
+        invitation, campaign, telegram_id, language, timezone, opted_out, blocked, completed = row
+        last = None
+        if invitation.invited_at is None:  # reminders are not new invitations: no fatigue check
+            await lock_for_transaction(self.session, Lock.INVITES, invitation.respondent_id)
+            # A statement after the lock: READ COMMITTED gives it a snapshot with the claims
+            # committed while this transaction waited.
+            last = await self.last_invited(invitation.respondent_id, invitation.id)
         return Claimable(
             invitation,
             campaign,
@@ -240,6 +245,15 @@ class CampaignRepository:
             bool(blocked),
             bool(completed),
             last,
+        )
+
+    async def last_invited(self, respondent_id: int, besides: int) -> datetime | None:
+        """When the customer was last invited (or is being invited) by an invitation other than `besides`."""
+        other = CampaignInvitation
+        return await self.session.scalar(
+            select(func.max(func.coalesce(other.invited_at, other.claimed_at))).where(
+                other.respondent_id == respondent_id, other.id != besides
+            )
         )
 
     async def claim(self, invitation: CampaignInvitation, now: datetime) -> None:

@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from analysis import synthetic
 from analysis.complaints import keywords as complaint_keywords
 from analysis.periods import DEFAULT_TZ
+from dialogs.survey import Survey
+from storage.demo_follow_ups import DemoLoop, demo_rules, generate_loop, reason_options
 
 # Far above today's Telegram user ids, so demo customers never collide with real ones.
 DEMO_TELEGRAM_BASE: Final = 8_000_000_000_000
@@ -69,6 +71,8 @@ class DemoSummary:
     answers: int
     complaints: int
     ticket_events: int
+    follow_up_cases: int
+    reasons: int
     start: pd.Timestamp
     end: pd.Timestamp
     seconds: float
@@ -93,17 +97,25 @@ async def write_demo_data(engine: AsyncEngine, survey_version_id: int, config: D
         respondent_ids = await _respondents(raw, customers, start)
         response_ids = await _reserve_ids(raw, "responses", len(data.responses))
         await _copy_responses(raw, data, survey_version_id, respondent_ids, response_ids)
-        n_answers = await _copy_answers(raw, data.answers, questions, response_ids, config.seed)
+        n_answers, comments = await _copy_answers(raw, data.answers, questions, response_ids, config.seed)
         complaint_ids = await _reserve_ids(raw, "complaints", len(complaints))
         n_events = await _copy_complaints(
             raw, complaints, respondent_ids, complaint_ids, data.now, config.seed
         )
+        answered = data.answers[data.answers["question_key"].isin(list(questions))]
+        options = reason_options(await _survey(raw, survey_version_id))
+        loop = generate_loop(
+            answered, data.responses, comments, options, demo_rules(config.tz), data.now, config.seed
+        )
+        n_events += await _copy_loop(raw, loop, data.responses, respondent_ids, response_ids, data.now)
     return DemoSummary(
         respondents=len(customers),
         responses=len(data.responses),
         answers=n_answers,
         complaints=len(complaints),
         ticket_events=n_events,
+        follow_up_cases=len(loop.cases),
+        reasons=len(loop.reasons),
         start=start,
         end=data.now + pd.Timedelta(seconds=1),
         seconds=time.perf_counter() - began,
@@ -216,6 +228,16 @@ async def _questions(raw: asyncpg.Connection, survey_version_id: int) -> dict[st
     return mapping
 
 
+async def _survey(raw: asyncpg.Connection, survey_version_id: int) -> Survey:
+    definition = await raw.fetchval("SELECT definition FROM survey_versions WHERE id = $1", survey_version_id)
+    # asyncpg hands json columns over as text.
+    return (
+        Survey.model_validate_json(definition)
+        if isinstance(definition, str)
+        else Survey.model_validate(definition)
+    )
+
+
 async def _respondents(raw: asyncpg.Connection, customers: np.ndarray, start: pd.Timestamp) -> pd.Series:
     """Create (or reuse) one respondent per synthetic customer number; customer → respondent id."""
     telegram_ids = (DEMO_TELEGRAM_BASE + customers).astype("int64").tolist()
@@ -302,8 +324,10 @@ async def _copy_answers(
     questions: dict[str, int],
     response_ids: np.ndarray,
     seed: int,
-) -> int:
-    """Answers to stored questions; the comment only where the survey would ask it (a low rating)."""
+) -> tuple[int, pd.Series]:
+    """Answers to stored questions; the comment only where the survey would ask it (a low rating).
+
+    Returns the number written and the comment texts by (synthetic) response id."""
     mapped = answers[answers["question_key"].isin(list(questions))]
     rated = mapped[mapped["role"].isin(["item", "overall"])]
     unhappy = rated.loc[rated["score"] <= 2, "response_id"].unique()
@@ -327,7 +351,7 @@ async def _copy_answers(
             _datetimes(mapped["answered_at"]),
         ),
     )
-    return len(mapped)
+    return len(mapped), pd.Series(texts[comments], index=mapped["response_id"].to_numpy()[comments])
 
 
 def complaint_texts(complaints: pd.DataFrame, seed: int) -> list[str]:
@@ -464,3 +488,91 @@ def _events(
             "note": notes.astype(object),
         }
     )
+
+
+async def _copy_loop(
+    raw: asyncpg.Connection,
+    loop: DemoLoop,
+    responses: pd.DataFrame,
+    respondent_ids: pd.Series,
+    response_ids: np.ndarray,
+    now: pd.Timestamp,
+) -> int:
+    """The reasons and follow-up cases (tickets of kind follow_up) with their events; returns the events."""
+    reasons = loop.reasons
+    await _copy(
+        raw,
+        "rating_reasons",
+        ("response_id", "reason", "category", "picked_at"),
+        (
+            response_ids[reasons["response_id"].to_numpy(dtype="int64") - 1].tolist(),
+            reasons["reason"].astype("int64").tolist(),
+            reasons["category"].tolist(),
+            _datetimes(reasons["picked_at"]),
+        ),
+    )
+    cases = loop.cases
+    if cases.empty:
+        return 0
+    case_ids = await _reserve_ids(raw, "complaints", len(cases))
+    customer = responses.set_index("response_id")["respondent_id"]
+    n = len(cases)
+    await _copy(
+        raw,
+        "complaints",
+        ("id", "respondent_id", "created_at", "language", "description", "category_auto",
+         "category_confidence", "category", "dimension_auto", "dimension", "severity", "status",
+         "wants_contact", "keywords", "first_response_at", "resolved_at", "closed_at", "source_response_id",
+         "kind", "revisit_due_at", "fix_due_at", "rating_before", "rerating", "rerated_at"),
+        (
+            case_ids.tolist(),
+            cases["response_id"].map(customer).map(respondent_ids).astype("int64").tolist(),
+            _datetimes(cases["created_at"]),
+            ["zh"] * n,
+            cases["description"].tolist(),
+            cases["category_auto"].tolist(),
+            cases["category_confidence"].astype("float64").tolist(),
+            cases["category"].tolist(),
+            _texts(cases["dimension"]),
+            _texts(cases["dimension"]),
+            ["medium"] * n,  # a case's deadlines are its own working days, not a severity's SLA
+            cases["status"].tolist(),
+            [True] * n,  # the revisit is the contact
+            [list(words) for words in cases["keywords"]],
+            _datetimes(cases["first_response_at"]),
+            _datetimes(cases["resolved_at"]),
+            _datetimes(cases["closed_at"]),
+            response_ids[cases["response_id"].to_numpy(dtype="int64") - 1].tolist(),
+            ["follow_up"] * n,
+            _datetimes(cases["revisit_due_at"]),
+            _datetimes(cases["fix_due_at"]),
+            cases["rating_before"].astype("int64").tolist(),
+            [None if pd.isna(v) else int(v) for v in cases["rerating"].tolist()],
+            _datetimes(cases["rerated_at"]),
+        ),
+    )  # fmt: skip
+    trail = cases.assign(complaint_id=case_ids, resolution_rating=np.nan)
+    rerated = trail[trail["rerated_at"].notna()]
+    notes = rerated["rerating"].astype("int64").astype(str)
+    events = pd.concat(
+        [
+            ticket_events(trail, now),
+            _events(rerated.assign(_note=notes), "rerated_at", "customer", "rerate", None, None),
+        ],
+        ignore_index=True,
+    ).sort_values(["complaint_id", "at"], kind="stable")
+    await _copy(
+        raw,
+        "ticket_events",
+        ("complaint_id", "at", "actor_role", "action", "from_status", "to_status", "note"),
+        (
+            events["complaint_id"].tolist(),
+            _datetimes(events["at"]),
+            events["actor_role"].tolist(),
+            events["action"].tolist(),
+            _texts(events["from_status"]),
+            _texts(events["to_status"]),
+            _texts(events["note"]),
+        ),
+    )
+    return len(events)

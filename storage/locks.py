@@ -23,6 +23,7 @@ class Lock(enum.IntEnum):
     DIGESTS = 4  # one process runs a digest round
     CAMPAIGNS = 5  # one process sends campaign invitations and reminders
     CLASSIFIER = 6  # one process retrains the complaint classifier
+    INVITES = 7  # key: respondent id — one campaign invitation claimed for a customer at a time
 
 
 @asynccontextmanager

@@ -165,7 +165,8 @@ def _demo_data(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"demo data written: {summary.respondents} customers, {summary.responses} responses, "
         f"{summary.answers} answers, {summary.complaints} complaints ({summary.ticket_events} ticket "
-        f"events), {summary.start.tz_convert(tz):%Y-%m-%d} – {summary.end.tz_convert(tz):%Y-%m-%d}, "
+        f"events, {summary.follow_up_cases} follow-up cases, {summary.reasons} reasons picked), "
+        f"{summary.start.tz_convert(tz):%Y-%m-%d} – {summary.end.tz_convert(tz):%Y-%m-%d}, "
         f"in {time.perf_counter() - began:.1f} s"
     )
     return 0

@@ -49,7 +49,8 @@ async def seed_demo(settings: Settings) -> None:
     report = "tingjian report" if settings.database_url else f"DATA_DIR={settings.data_dir} tingjian report"
     print(
         f"--demo: generated {WEEKS} weeks of history: {summary.responses} survey responses from "
-        f"{summary.respondents} customers, {summary.complaints} complaints ({summary.seconds:.1f} s); "
+        f"{summary.respondents} customers, {summary.complaints} complaints, {summary.follow_up_cases} "
+        f"follow-up cases after low ratings ({summary.seconds:.1f} s); "
         f"try /digest in the admin view, or `{report}`",
         flush=True,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 import pytest
 
@@ -77,4 +79,37 @@ async def test_leaving_the_phone_step_by_a_button_says_what_became_of_the_number
     await customer.wait_for(lambda: next_prompt in customer.last_text, what=next_prompt)
     assert customer.messages[-2].shown_text == outcome
     assert customer.chat.reply_keyboard is None
+    assert_no_emoji_only_bubbles(customer)
+
+
+def markups_sent_after(emulator: BotAPIEmulator, chat_id: int, seq: int) -> list[dict[str, Any]]:
+    """The reply_markup of every message sent to a chat after call `seq`, in order ({} when none)."""
+    found = []
+    for call in list(emulator.state.calls):
+        if call.seq <= seq or call.method != "sendMessage" or int(call.params.get("chat_id", 0)) != chat_id:
+            continue
+        markup = call.params.get("reply_markup") or {}
+        found.append(json.loads(markup) if isinstance(markup, str) else markup)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("command", "then"),
+    [("/cancel", "已退出"), ("/survey", "服务质量"), ("/start", "您好")],
+)
+async def test_leaving_the_phone_step_by_a_command_takes_the_share_button_away(
+    tingjian: RunningBot, emulator: BotAPIEmulator, command: str, then: str
+) -> None:
+    customer = emulator.customer(4023)
+    await reach_phone_step(customer)
+    assert share_buttons(customer) == [SHARE]
+    before = emulator.state.calls[-1].seq
+    shown = len(customer.messages)
+    await customer.send(command)
+    await customer.wait_for(lambda: len(customer.messages) > shown + 1, what=f"the reply to {command}")
+    first = customer.messages[shown]
+    assert first.shown_text == "好的，先不留号码。"
+    assert markups_sent_after(emulator, customer.user_id, before)[0] == {"remove_keyboard": True}
+    assert customer.chat.reply_keyboard is None
+    await customer.wait_for(lambda: then in customer.last_text, what=then)
     assert_no_emoji_only_bubbles(customer)

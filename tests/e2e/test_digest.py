@@ -19,6 +19,9 @@ from bot.jobs.digests import DigestScheduler, report_settings
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
 from dialogs.campaign import Audience, CampaignSpec, Schedule
+from dialogs.complaint_io import NewComplaint
+from dialogs.follow_up import FollowUpRules
+from dialogs.working_days import WorkingCalendar
 from emulator.customer import Customer
 from emulator.emulator import BotAPIEmulator
 from storage.analytics import load_frames
@@ -68,7 +71,10 @@ async def expected_text(engine: AsyncEngine, emulator: BotAPIEmulator, language:
     frames = await load_frames(
         engine, pd.Timestamp("2026-09-01", tz="UTC"), pd.Timestamp("2026-11-24", tz="UTC")
     )
-    report = build_report(frames.answers, frames.responses, frames.complaints, at, "week", cfg)
+    report = build_report(
+        frames.answers, frames.responses, frames.complaints, at, "week", cfg,
+        follow_ups=frames.follow_ups, reasons=frames.reasons,
+    )  # fmt: skip
     return digest_text(report, language)  # type: ignore[arg-type]
 
 
@@ -168,7 +174,7 @@ async def test_admin_commands_digest_subscribe_export(
     document = next(m for m in first.messages if m.media_kind == "document")
     assert document.filename is not None and document.filename.endswith(".xlsx")
     sheets = pd.read_excel(io.BytesIO(document.document or b""), sheet_name=None)
-    assert set(sheets) == {"responses", "answers", "complaints"}
+    assert set(sheets) == {"responses", "answers", "complaints", "follow_ups", "reasons"}
     assert "phone" not in sheets["complaints"].columns
     await first.send("/export csv week")
     await first.wait_for(lambda: any((m.filename or "").endswith(".zip") for m in first.messages), what="csv")
@@ -176,8 +182,54 @@ async def test_admin_commands_digest_subscribe_export(
     assert sorted(zipfile.ZipFile(io.BytesIO(archive.document or b"")).namelist()) == [
         "answers.csv",
         "complaints.csv",
+        "follow_ups.csv",
+        "reasons.csv",
         "responses.csv",
     ]
+
+
+async def test_the_export_carries_this_weeks_follow_up_cases_and_reasons_without_personal_data(
+    admins: list[Customer], history: AsyncEngine
+) -> None:
+    rules = FollowUpRules(calendar=WorkingCalendar("Asia/Shanghai"))
+    async with session_factory(history)() as session, session.begin():
+        uow = UnitOfWork(session)
+        customer = await uow.respondents.touch(987654321987, "zh", "王小明")
+        version = await uow.surveys.latest("service_quality")
+        assert version is not None
+        response_id = await uow.responses.open(customer.id, version.version_id)
+        await uow.follow_ups.set_reasons(response_id, [(1, "personnel"), (7, "resources")])
+        draft = NewComplaint(
+            "柜台的人很不耐烦", "personnel", 0.8, "personnel", None, None, "medium", True, "13800138000",
+            rating_before=2, source_response_id=response_id,
+        )  # fmt: skip
+        case = await uow.follow_ups.open_case(customer.id, "zh", draft, rules)
+        await uow.complaints.record(case, actor_role="admin", actor_id=ADMIN_ID, action="acknowledge",
+                                    to_status="in_progress")  # fmt: skip
+    first, _ = admins
+    await first.send("/export csv week")
+    await first.wait_for(lambda: any((m.filename or "").endswith(".zip") for m in first.messages), what="csv")
+    archive = zipfile.ZipFile(io.BytesIO(next(m for m in first.messages if m.filename).document or b""))
+    read = {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+    cases = pd.read_csv(io.StringIO(read["follow_ups.csv"]))
+    mine = cases[cases["ticket_no"] == f"TJ-{case.id:06d}"]
+    assert list(cases.columns) == [
+        "ticket_no", "created_at", "category", "status", "rating_before", "revisit_due_at",
+        "first_response_at", "fix_due_at", "fixed_at", "rerating", "rerated_at",
+    ]  # fmt: skip
+    assert mine[["category", "status", "rating_before"]].values.tolist() == [["personnel", "in_progress", 2]]
+    assert pd.Timestamp(mine["revisit_due_at"].iloc[0]) == pd.Timestamp(
+        rules.due(case.created_at).first_response
+    ).tz_localize(None)
+    assert mine["first_response_at"].notna().all() and mine["fixed_at"].isna().all()
+    reasons = pd.read_csv(io.StringIO(read["reasons.csv"]))
+    assert reasons[reasons["response_id"] == response_id][["reason", "category"]].values.tolist() == [
+        [1, "personnel"],
+        [7, "resources"],
+    ]
+    everything = "".join(read.values())
+    for personal in ("王小明", "13800138000", "987654321987", "很不耐烦"):
+        assert personal not in everything
 
 
 async def test_a_non_admin_gets_no_digest_or_export(tingjian: RunningBot, emulator: BotAPIEmulator) -> None:

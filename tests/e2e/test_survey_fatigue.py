@@ -3,6 +3,7 @@ INVITE_MIN_DAYS, the campaign report counts the skip with its reason, and after 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -67,3 +68,31 @@ async def test_a_customer_invited_recently_by_another_campaign_is_skipped_and_co
             assert received(emulator, RECENT, INVITE_ZH) == 2
         finally:
             await sender.stop()
+
+
+async def test_concurrent_senders_invite_a_customer_once_across_campaigns(
+    db: AsyncEngine, emulator: BotAPIEmulator
+) -> None:
+    # Six campaigns ask the same customer at the same moment; two senders (each with four workers,
+    # as two processes would run them) work through them at once. Each worker claims a different
+    # campaign's invitation, so only the per-customer claim keeps the customer from six invitations.
+    clock = FakeClock(T0)
+    settings = bot_settings(emulator, invite_min_days=30)
+    await add_customers(db, emulator, (RECENT, ADMIN_ID))
+    names = [f"wave-{n}" for n in range(6)]
+    for name in names:
+        await save_campaign(db, campaign(name, (RECENT,), T0), T0)
+    async with running_bot(db, emulator, invite_min_days=30):
+        senders = [CampaignSender.with_own_bot(db, settings, clock) for _ in range(2)]
+        try:
+            reports = await asyncio.gather(*(sender.tick() for sender in senders))
+            reports += await asyncio.gather(*(sender.tick() for sender in senders))
+        finally:
+            for sender in senders:
+                await sender.stop()
+    assert received(emulator, RECENT, INVITE_ZH) == 1
+    assert sum(r.sent for r in reports) == 1 and sum(r.skipped for r in reports) == 5
+    totals: Counter[str] = Counter()
+    for name in names:
+        totals += await statuses(db, name)
+    assert totals == {"sent": 1, "fatigued": 5}
