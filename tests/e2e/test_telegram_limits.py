@@ -67,6 +67,39 @@ async def test_a_customer_pressing_one_answer_a_second_completes_the_survey_with
     assert refusals(emulator) == Counter()
 
 
+LOW_RATERS = list(range(1501, 1513))
+
+
+async def test_a_dozen_low_ratings_at_once_reach_the_admin_as_alerts_without_a_429(
+    paced_bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """A busy hour: 12 customers rate the service low at the same moment; one admin chat takes about one
+    message a second, so the alerts must queue for it instead of running into 429s."""
+    admin = emulator.customer(ADMIN_ID, timeout=60)
+    await admin.send("/start")
+
+    async def rates_low(user_id: int) -> None:
+        customer = emulator.customer(user_id, timeout=60)
+        await start_survey(customer)
+        for number, question in enumerate(SCORED, start=1):
+            await wait_for_question(customer, f"第 {number}/")
+            await answer(customer, 2 if question.role == "overall" else (9 if question.role == "nps" else 4))
+        while THANKS_ZH not in customer.last_text:  # skip the reasons and the comment
+            await customer.wait_for(lambda: "跳过 »" in customer.buttons, what="an optional question")
+            card = customer.keyboard_message
+            assert card is not None
+            edits = card.edited
+            await customer.press("跳过 »")
+            await customer.wait_for(lambda card=card, edits=edits: card.edited > edits, what="the next step")
+
+    await asyncio.gather(*(rates_low(user) for user in LOW_RATERS))
+    await admin.wait_for(
+        lambda: sum("新的差评回访单" in m.shown_text for m in admin.messages) == len(LOW_RATERS),
+        what="an alert for every case",
+    )
+    assert refusals(emulator) == Counter()
+
+
 # Monday 2026-11-23 09:30 in Shanghai: the weekly digest of 2026-11-16 … 22 is due, and the morning's
 # campaign is going out.
 MONDAY_MORNING = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
