@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -33,20 +34,34 @@ from bot.middlewares.chat_queue import ChatQueueMiddleware
 from bot.middlewares.phone_keyboard import PhoneKeyboardOnCommand
 from bot.middlewares.private_only import PrivateChatsOnly
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from bot.telegram_pacing import PacingLimits, PacingMiddleware
 from bot.telegram_retry import RetryAfterMiddleware
 from bot.telegram_session import TelegramSession
 from dialogs.i18n import LANGUAGES, t
 
 
-def build_bot(settings: Settings) -> Bot:
-    """The aiogram Bot for the configured token and Bot API server (Telegram's, or a local one)."""
+def build_bot(settings: Settings, *, throttle: BaseRequestMiddleware | None = None) -> Bot:
+    """The aiogram Bot for the configured token and Bot API server (Telegram's, or a local one).
+
+    Requests go through: retries of 429s and 5xx, then ``throttle`` (the campaign sender's own
+    rate), then the pacing every send and edit waits for (per chat and bot-wide).
+    """
     if settings.bot_token is None:
         raise ConfigError(
             "setting BOT_TOKEN: missing — create a bot with @BotFather and set BOT_TOKEN=<token> "
             "(or try everything locally with `tingjian playground`)"
         )
     session = TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-    session.middleware(RetryAfterMiddleware())
+    session.middleware(RetryAfterMiddleware())  # the first registered is the outermost
+    if throttle is not None:
+        session.middleware(throttle)
+    if settings.telegram_pacing:
+        limits = PacingLimits(
+            private_per_second=settings.private_chat_sends_per_second,
+            chat_per_minute=settings.chat_sends_per_minute,
+            bot_per_second=settings.bot_sends_per_second,
+        )
+        session.middleware(PacingMiddleware(limits))
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

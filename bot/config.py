@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     anonymous_answers: bool = False
     customer_link_days: int = Field(default=7, ge=1, le=365, description="how long a customer link is valid")
     campaign_rate_per_second: float = Field(default=25, gt=0, description="Telegram allows ~30 messages/s")
+    # Pacing of every send and edit under Telegram's flood limits (bot/telegram_pacing.py): per private
+    # chat a second, per chat a minute (sends and edits together), bot-wide a second (campaigns
+    # included: keep CAMPAIGN_RATE_PER_SECOND below it so replies have room). TELEGRAM_PACING=false
+    # turns it off for a local Bot API server that has no limits (benchmarks).
+    telegram_pacing: bool = True
+    private_chat_sends_per_second: float = Field(default=1.0, gt=0, description="Telegram: ~1/s")
+    chat_sends_per_minute: float = Field(default=18, ge=1, description="Telegram: ~20/min per chat")
+    bot_sends_per_second: float = Field(default=28, gt=0, description="Telegram: ~30/s across chats")
     campaign_quiet_hours: Annotated[QuietHours, NoDecode] = QuietHours.parse("21:00-09:00")
     campaign_check_seconds: float = Field(default=5, gt=0)
     # Survey fatigue: nobody is invited again within INVITE_MIN_DAYS of an invitation of any campaign

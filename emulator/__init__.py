@@ -9,13 +9,15 @@
             assert "谢谢" in customer.last_text
 
 Layers: ``state`` (pure in-memory Telegram model), ``methods`` (Bot API methods over the state),
-``emulator`` (updates, long polling, webhook, faults, waiting), ``server``/``control`` (aiohttp routes
+``emulator`` (updates, long polling, webhook, faults, waiting), ``flood`` (Telegram's
+flood limits, off unless switched on), ``server``/``control`` (aiohttp routes
 for /bot<token>/<method>, /file/bot<token>/<path> and the /_emulator JSON API), ``customer``.
 """
 
 from .customer import Customer
 from .emulator import DEFAULT_TOKEN, BotAPIEmulator
 from .errors import BotAPIError
+from .flood import FloodControl, FloodLimits, Limit
 from .running import polling
 from .state import ApiCall, Button, CallbackQueryRecord, Chat, ChatMessage, EmulatorState, StoredFile, User
 from .webhook import SECRET_HEADER, WebhookDelivery
@@ -32,6 +34,9 @@ __all__ = [
     "ChatMessage",
     "Customer",
     "EmulatorState",
+    "FloodControl",
+    "FloodLimits",
+    "Limit",
     "StoredFile",
     "User",
     "WebhookDelivery",

@@ -11,6 +11,7 @@ Routes (all JSON):
   GET  /_emulator/callback_answers?chat_id=ID   -> {"answers": [...]}
   GET  /_emulator/files/{file_id}               -> the file's bytes
   POST /_emulator/faults                        {"method"?, "status"?, "retry_after"?, "times"?}
+  POST /_emulator/flood_control                {"enabled", "time_factor"?} -> {"enabled", "refused"}
   POST /_emulator/updates                       a raw update -> {"update_id"}
 """
 
@@ -45,6 +46,7 @@ def add_control_routes(app: web.Application, key: web.AppKey[BotAPIEmulator]) ->
     app.router.add_get("/_emulator/callback_answers", routes.callback_answers)
     app.router.add_get("/_emulator/files/{file_id}", routes.file)
     app.router.add_post("/_emulator/faults", routes.add_fault)
+    app.router.add_post("/_emulator/flood_control", routes.flood_control)
     app.router.add_post("/_emulator/updates", routes.inject_update)
 
 
@@ -180,6 +182,21 @@ class _ControlRoutes:
             description=body.get("description"),
         )
         return web.json_response({"ok": True})
+
+    async def flood_control(self, request: web.Request) -> web.Response:
+        emu = self._emu(request)
+        body = await _body(request)
+        if body.get("enabled", True):
+            try:
+                factor = float(body.get("time_factor", 1.0))
+            except (TypeError, ValueError) as exc:
+                raise _json_error(400, "time_factor must be a number") from exc
+            if factor <= 0:
+                raise _json_error(400, "time_factor must be positive")
+            emu.enable_flood_control(time_factor=factor)
+        else:
+            emu.disable_flood_control()
+        return web.json_response({"enabled": emu.flood is not None, "refused": emu.flood_refusals()})
 
     async def inject_update(self, request: web.Request) -> web.Response:
         update_id = self._emu(request).inject_update(await _body(request))

@@ -15,6 +15,7 @@ from aiohttp import web
 from .changes import ChangeSignal
 from .errors import BotAPIError, bad_request, conflict, not_found, unauthorized
 from .faults import Fault, FaultPlan
+from .flood import Clock, FloodControl, FloodLimits, chat_id_of
 from .methods import METHODS
 from .params import Params
 from .serialize import callback_query_json, chat_json, message_json, user_json
@@ -89,6 +90,7 @@ class BotAPIEmulator:
         )
         self.queue = UpdateQueue()
         self.faults = FaultPlan()
+        self.flood: FloodControl | None = None  # Telegram's flood control, off unless switched on
         self.signal = ChangeSignal()
         # Per-chat signals so that many waiting customers are not all woken by every change.
         self._chat_signals: dict[int, ChangeSignal] = {}
@@ -166,6 +168,10 @@ class BotAPIEmulator:
             fault = self.faults.take(method)
             if fault is not None:
                 raise fault
+            if self.flood is not None:
+                refusal = self.flood.check(method, chat_id_of(params.values.get("chat_id")))
+                if refusal is not None:
+                    raise refusal
             result = await self._execute(method, params)
         except BotAPIError as error:
             if error.status == 404:
@@ -282,6 +288,22 @@ class BotAPIEmulator:
     ) -> None:
         """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail with ``status``."""
         self.faults.add(Fault(method, status, retry_after, times, description))
+
+    def enable_flood_control(
+        self, limits: FloodLimits | None = None, *, time_factor: float = 1.0, clock: Clock | None = None
+    ) -> FloodControl:
+        """Hold the bot to Telegram's flood limits from now on (``time_factor`` > 1 runs them faster)."""
+        chosen = (limits or FloodLimits()).scaled(time_factor)
+        self.flood = FloodControl(chosen) if clock is None else FloodControl(chosen, clock)
+        return self.flood
+
+    def disable_flood_control(self) -> None:
+        """Accept anything at any rate again (the default)."""
+        self.flood = None
+
+    def flood_refusals(self, method: str | None = None) -> int:
+        """How many calls (of ``method``) were answered 429, by flood control or a planned fault."""
+        return sum(call.status == 429 for call in self.calls(method))
 
     def block_user(self, user_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot: sends fail with 403; a my_chat_member update goes out if ``notify``."""

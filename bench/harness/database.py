@@ -119,6 +119,12 @@ class PrivateCluster:
         await asyncio.to_thread(self._ctl, "stop", "-m", mode)
         await asyncio.to_thread(self._ctl, "start")
 
+    async def outage(self, seconds: float) -> None:
+        """Stop (``fast``), stay down ``seconds``, start again: a database that is away for a while."""
+        await asyncio.to_thread(self._ctl, "stop", "-m", "fast")
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(self._ctl, "start")
+
     async def stop(self) -> None:
         """Stop the server and remove its files."""
         await asyncio.to_thread(self._ctl, "stop", "-m", "fast")

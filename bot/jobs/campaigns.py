@@ -85,13 +85,12 @@ class Throttle(BaseRequestMiddleware):
 def campaign_bot(settings: Settings) -> Bot:
     """A Bot with its own session for campaign traffic, throttled to CAMPAIGN_RATE_PER_SECOND.
 
-    Replies to customers use the dispatcher's Bot and are not held up behind a large campaign.
+    Replies to customers use the dispatcher's Bot and are not held up behind a large campaign: both
+    share the bot-wide pacing (BOT_SENDS_PER_SECOND), and the campaign leaves them the difference.
     """
     from bot.app import build_bot
 
-    bot = build_bot(settings)
-    bot.session.middleware(Throttle(settings.campaign_rate_per_second))
-    return bot
+    return build_bot(settings, throttle=Throttle(settings.campaign_rate_per_second))
 
 
 @dataclass

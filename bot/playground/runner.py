@@ -52,6 +52,8 @@ def playground_settings(settings: Settings, emulator: BotAPIEmulator) -> Setting
             # with a real bot's 8081 or with a second playground).
             "web_host": "127.0.0.1",
             "web_port": 0,
+            # The emulator has no flood limits: pacing would only slow someone clicking through.
+            "telegram_pacing": False,
         }
     )
 

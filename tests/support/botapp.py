@@ -30,11 +30,16 @@ class RunningBot:
 
 
 def bot_settings(emulator: BotAPIEmulator, **overrides: Any) -> Settings:
-    """Settings pointing the bot at the emulator (the database engine is passed in directly)."""
+    """Settings pointing the bot at the emulator (the database engine is passed in directly).
+
+    The emulator has no flood limits unless a test switches them on, so the bot's pacing is off
+    too unless the test asks for it (``telegram_pacing=True``): tests/e2e/test_telegram_limits.py.
+    """
     values: dict[str, Any] = {
         "bot_token": DEFAULT_TOKEN,
         "telegram_api_base": emulator.base_url,
         "admin_ids": frozenset({ADMIN_ID}),
+        "telegram_pacing": False,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
