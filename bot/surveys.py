@@ -18,7 +18,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot import render
 from bot.follow_ups import after_survey
 from dialogs.follow_up import FollowUpRules
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import (
     CompleteResponse,
     SaveAnswer,
@@ -191,3 +191,49 @@ async def send_intro(
     survey = stored.survey
     text = t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language))
     await bot.send_message(chat_id, text + (f"\n\n{notice}" if notice else ""))
+
+
+async def offer_or_start(
+    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
+) -> None:
+    """Offer to resume an unfinished survey, else start survey `key`."""
+    language = language_of(respondent.language)
+    active = await active_survey(uow, dialog)
+    if active is not None and not active.state.finished:
+        await uow.commit()
+        answered = len(active.state.path)
+        await bot.send_message(
+            chat_id,
+            t(language, "resume_offer", answered=answered),
+            reply_markup=render.resume_keyboard(language, active.state.response_id),
+        )
+        return
+    await start_survey(bot, chat_id, uow, respondent, dialog, key)
+
+
+async def start_survey(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    dialog: dict[str, Any],
+    key: str,
+    invitation_id: int | None = None,
+) -> None:
+    """Open a fresh response to the latest version of survey `key` and ask its first question.
+
+    The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
+    a customer's first survey starts with the privacy notice.
+    """
+    language = language_of(respondent.language)
+    stored = await uow.surveys.latest(key)
+    if stored is None:
+        await uow.commit()
+        await bot.send_message(chat_id, t(language, "survey_unavailable"))
+        return
+    step = await begin(uow, respondent, stored, dialog)
+    await uow.campaigns.attach_response(respondent.id, key, step.state.response_id, invitation_id)
+    notice = await uow.profiles.claim_consent_notice(respondent.id)
+    await uow.commit()
+    await send_intro(bot, chat_id, stored, language, t(language, "privacy_consent") if notice else None)
+    await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)

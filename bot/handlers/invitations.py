@@ -8,9 +8,8 @@ from aiogram import Bot, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.types import CallbackQuery, ChatMemberUpdated
 
-from bot.handlers.survey import start_survey
 from bot.invitations import InvitationCb, resume_invitations_keyboard
-from bot.surveys import FLOW, active_survey, send_prompt
+from bot.surveys import FLOW, active_survey, send_prompt, start_survey
 from dialogs.i18n import Language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork

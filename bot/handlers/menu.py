@@ -12,8 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import render
 from bot.callbacks import LanguageCb, MenuCb
 from bot.config import Settings
-from bot.handlers.survey import offer_or_start
-from bot.surveys import active_survey
+from bot.surveys import active_survey, offer_or_start
 from dialogs.i18n import Language, parse_language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
