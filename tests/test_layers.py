@@ -114,6 +114,16 @@ def test_the_handler_rule_sees_a_violation(tmp_path: Path) -> None:
     ]
 
 
+def test_only_the_unit_of_work_middleware_stores_the_conversation() -> None:
+    # Handlers change the typed Conversation; the middleware stores it at the commit when it changed.
+    callers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if "save_conversation(" in path.read_text(encoding="utf-8")
+    )
+    assert callers == ["bot/middlewares/unit_of_work.py"]
+
+
 def test_the_contract_sees_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     source = "def f():\n    from bot.app import build_bot\n    import aiogram.types\n"
