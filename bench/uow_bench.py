@@ -30,6 +30,7 @@ from bench.harness.measure import machine_info, machine_line  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware  # noqa: E402
 from bot.surveys import active_survey, advance, begin  # noqa: E402
+from dialogs.follow_up import FollowUpRules  # noqa: E402
 from dialogs.survey_flow import Pick  # noqa: E402
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY  # noqa: E402
 from storage.database import create_engine  # noqa: E402
@@ -53,18 +54,18 @@ def callback_update(update_id: int, telegram_id: int) -> Update:
     return Update(update_id=update_id, callback_query=query)
 
 
-async def start(uow: Any, respondent: Any, dialog: dict[str, Any]) -> None:
+async def start(uow: Any, respondent: Any, conversation: Any) -> None:
     """The first update of each customer: open a response (the /survey command's storage work)."""
     stored = await uow.surveys.latest(DEFAULT_SURVEY_KEY)
-    await begin(uow, respondent, stored, dialog)
+    await begin(uow, respondent, stored, conversation)
     await uow.commit()
 
 
-async def answer(uow: Any, respondent: Any, dialog: dict[str, Any]) -> None:
+async def answer(uow: Any, respondent: Any, conversation: Any) -> None:
     """One answer: the survey button handler's storage work (answer row and state, committed)."""
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     assert active is not None
-    await advance(uow, respondent, active, Pick(4), dialog)
+    await advance(uow, respondent, active, Pick(4), conversation, FollowUpRules())
     await uow.commit()
 
 
@@ -82,7 +83,7 @@ async def run(url: str, answers: int, concurrency: int) -> dict[str, Any]:
         data["event_chat"] = update.callback_query.message.chat  # type: ignore[union-attr]
 
         async def handler(_: Any, d: dict[str, Any]) -> None:
-            await work(d["uow"], d["respondent"], d["dialog"])
+            await work(d["uow"], d["respondent"], d["conversation"])
 
         began = time.perf_counter()
         await middleware(handler, update, data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from html import escape
-from typing import Any
 
 from aiogram import Bot
 from aiogram.types import (
@@ -32,11 +31,12 @@ from dialogs.complaint_flow import (
     describe_prompt,
     mask_phone,
 )
+from dialogs.conversation import COMPLAINT, ComplaintPart, Conversation
 from dialogs.i18n import Language, t
 from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
-FLOW = "complaint"
+FLOW = COMPLAINT
 
 
 def _classify(text: str) -> Guess:
@@ -56,19 +56,16 @@ def complaint_flow() -> ComplaintFlow:
     return ComplaintFlow(classify=_classify, suggest_dimension=suggest_dimension, is_thin=is_thin)
 
 
-def draft_of(dialog: dict[str, Any]) -> ComplaintState | None:
-    """The complaint draft kept in the conversation state, if any."""
-    data = dialog.get(FLOW)
-    return ComplaintState.from_json(data) if data else None
+def draft_of(conversation: Conversation) -> ComplaintState | None:
+    """The complaint draft kept in the conversation, if any."""
+    return None if conversation.complaint is None else conversation.complaint.state
 
 
-async def begin(
-    flow: ComplaintFlow, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], source: int | None
-) -> Step:
-    """Start a new complaint draft (replacing an unfinished one)."""
+def begin(flow: ComplaintFlow, conversation: Conversation, source: int | None) -> Step:
+    """Start a new complaint draft (replacing an unfinished one); `source` is the survey response it
+    was offered after, if any."""
     step = flow.start(draft_id=secrets.randbelow(2**31))
-    dialog["complaint_source"] = source
-    await _save(uow, respondent, step.state, dialog)
+    _keep(conversation, step.state, source)
     return step
 
 
@@ -78,19 +75,20 @@ async def advance(
     respondent: Respondent,
     state: ComplaintState,
     event: ComplaintInput,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> tuple[Step, Complaint | None]:
     """Apply one input; open the ticket when the draft is submitted. Returns the step and the ticket."""
     step = flow.handle(state, event)
+    source = None if conversation.complaint is None else conversation.complaint.source_response_id
     opened: Complaint | None = None
     for effect in step.effects:
         if isinstance(effect, OpenTicket):
             opened = await uow.complaints.open_ticket(
-                respondent.id, respondent.language, _new_complaint(effect, dialog.get("complaint_source"))
+                respondent.id, respondent.language, _new_complaint(effect, source)
             )
         elif isinstance(effect, DiscardDraft):
             pass  # nothing was stored for the draft beyond the conversation state below
-    await _save(uow, respondent, step.state, dialog)
+    _keep(conversation, step.state, source)
     return step, opened
 
 
@@ -100,15 +98,10 @@ def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
     return replace(complaint, keywords=found, source_response_id=source)
 
 
-async def _save(
-    uow: UnitOfWork, respondent: Respondent, state: ComplaintState, dialog: dict[str, Any]
-) -> None:
-    if state.finished:
-        dialog.pop(FLOW, None)
-        dialog.pop("complaint_source", None)
-    else:
-        dialog[FLOW] = state.to_json()
-    await uow.respondents.save_conversation(respondent.id, None if state.finished else FLOW, dialog)
+def _keep(conversation: Conversation, state: ComplaintState, source: int | None) -> None:
+    # Stored by the unit-of-work middleware at the commit, with the ticket it may have opened.
+    conversation.complaint = None if state.finished else ComplaintPart(state, source)
+    conversation.flow = None if state.finished else FLOW
 
 
 def prompt_markup(

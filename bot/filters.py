@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
+from dialogs.conversation import Conversation
 
 MESSAGE_KINDS = (
     "text",
@@ -25,8 +26,8 @@ MESSAGE_KINDS = (
 def in_flow(name: str) -> Callable[..., Awaitable[bool]]:
     """Matches when the customer's active conversation flow is `name` (set by the unit-of-work middleware)."""
 
-    async def check(_: object, flow: str | None = None) -> bool:
-        return flow == name
+    async def check(_: object, conversation: Conversation | None = None) -> bool:
+        return conversation is not None and conversation.flow == name
 
     return check
 

@@ -9,10 +9,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import LanguageCb, MenuCb, SurveyCb
 from dialogs.i18n import Language, t
+from dialogs.question_types import type_of
+from dialogs.question_types.base import option_label
 from dialogs.survey import Option, Question, Survey
 from dialogs.survey_flow import OUT_OF_RANGE, Answer, Prompt
-
-SUMMARY_TEXT_LIMIT = 200
 
 
 def question_text(survey: Survey, prompt: Prompt, language: Language, notice: str | None = None) -> str:
@@ -42,16 +42,21 @@ def _notice(prompt: Prompt, language: Language, notice: str) -> str:
 def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> InlineKeyboardMarkup | None:
     """Answer buttons (one labelled option per row, or a compact numeric scale), then Back/Skip."""
     key = prompt.question.key
-    answers = [
-        button(_ticked(option, prompt, language), SurveyCb(action="a", r=response_id, q=key, v=option.value))
-        for option in prompt.options
+    spec = type_of(prompt.question.kind).keyboard(prompt.options)  # the layout, as plain data
+    options = {option.value: option for option in prompt.options}
+    rows = [
+        [
+            button(
+                _ticked(options[value], prompt, language)
+                if spec.ticks
+                else option_label(options[value], language),
+                SurveyCb(action="a", r=response_id, q=key, v=value),
+            )
+            for value in row
+        ]
+        for row in spec.rows
     ]
-    if any(option.label is not None for option in prompt.options):
-        rows = [[answer] for answer in answers]
-    else:
-        half = (len(answers) + 1) // 2  # a numeric scale in two rows, the longer one first
-        rows = [answers[:half], answers[half:]]
-    if prompt.question.is_multi:
+    if spec.done:
         rows.append([button(t(language, "btn_done_picking"), SurveyCb(action="d", r=response_id, q=key))])
     moves = []
     if prompt.can_back:
@@ -77,32 +82,17 @@ def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 
 def _ticked(option: Option, prompt: Prompt, language: Language) -> str:
-    """An option's button label; on a multi-pick question, ticked or not."""
-    if not prompt.question.is_multi:
-        return option_label(option, language)
+    """An option's button label, ticked or not."""
     mark = "✅" if option.value in prompt.picked else "▫️"
     return f"{mark} {option.label.get(language) if option.label else option.value}"
-
-
-def option_label(option: Option, language: Language) -> str:
-    """'4 · 满意' for a labelled option, '7' for a bare number."""
-    if option.label is None:
-        return str(option.value)
-    return f"{option.value} · {option.label.get(language)}"
 
 
 def answer_label(survey: Survey, question: Question, answer: Answer, language: Language) -> str:
     """How an answer reads back to the customer."""
     if answer is None:
         return t(language, "skipped")
-    if isinstance(answer, str):
-        return answer if len(answer) <= SUMMARY_TEXT_LIMIT else answer[:SUMMARY_TEXT_LIMIT] + "…"
     scale = survey.scale_of(question)
-    options = {o.value: o for o in scale.all_options()} if scale else {}
-    if isinstance(answer, tuple):  # the reasons picked: their labels, without the numbers
-        names = [o.label.get(language) if (o := options.get(v)) and o.label else str(v) for v in answer]
-        return t(language, "list_separator").join(names)
-    return option_label(options[answer], language) if answer in options else str(answer)
+    return type_of(question.kind).label(answer, scale.all_options() if scale else (), language)
 
 
 def recorded_text(survey: Survey, prompt: Prompt, answer: Answer, language: Language) -> str:

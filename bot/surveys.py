@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -17,8 +16,9 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import render
 from bot.follow_ups import after_survey
+from dialogs.conversation import SURVEY, Conversation, SurveyPart
 from dialogs.follow_up import FollowUpRules
-from dialogs.i18n import Language, t
+from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import (
     CompleteResponse,
     SaveAnswer,
@@ -35,41 +35,42 @@ from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
-FLOW = "survey"
+FLOW = SURVEY
 LOW_SCORE = 2  # a rating this low at the end of a survey brings the offer to file a complaint
 
 
 @dataclass(frozen=True)
 class ActiveSurvey:
-    """The survey a customer is in, as kept in the conversation state."""
+    """The survey a customer is in (its stored version loaded), as kept in the conversation."""
 
     stored: StoredSurvey
     state: SurveyState
 
-    def to_json(self) -> dict[str, Any]:
-        """The conversation-state form."""
-        return {"version_id": self.stored.version_id, **self.state.to_json()}
 
-
-async def active_survey(uow: UnitOfWork, dialog: dict[str, Any]) -> ActiveSurvey | None:
-    """The survey stored in the conversation state (finished or not), if any."""
-    data = dialog.get(FLOW)
-    if not data:
+async def active_survey(uow: UnitOfWork, conversation: Conversation) -> ActiveSurvey | None:
+    """The survey of the conversation (finished or not), if any."""
+    part = conversation.survey
+    if part is None:
         return None
-    return ActiveSurvey(await uow.surveys.by_version(int(data["version_id"])), SurveyState.from_json(data))
+    return ActiveSurvey(await uow.surveys.by_version(part.version_id), part.state)
 
 
 async def begin(
-    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, dialog: dict[str, Any]
+    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, conversation: Conversation
 ) -> Step:
     """Open a new response (abandoning an unfinished one) and position at the first question."""
-    previous = await active_survey(uow, dialog)
+    previous = conversation.survey
     if previous is not None and not previous.state.finished:
         await uow.responses.abandon(previous.state.response_id)
     response_id = await uow.responses.open(respondent.id, stored.version_id)
     step = start(stored.survey, response_id)
-    await _save(uow, respondent, ActiveSurvey(stored, step.state), dialog)
+    _keep(conversation, stored, step.state)
     return step
+
+
+def resume(conversation: Conversation) -> None:
+    """Make the conversation's survey take typed answers again (after /cancel or another flow)."""
+    conversation.flow = FLOW
 
 
 async def advance(
@@ -77,7 +78,7 @@ async def advance(
     respondent: Respondent,
     active: ActiveSurvey,
     event: SurveyInput,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     rules: FollowUpRules,
 ) -> tuple[Step, Complaint | None]:
     """Apply one input; persist the answers and the new state in the current transaction.
@@ -97,7 +98,7 @@ async def advance(
             await uow.responses.forget_answers(step.state.response_id, unused)
             await uow.responses.complete(step.state.response_id)
             case = await after_survey(uow, respondent, active.stored, step.state, rules)
-    await _save(uow, respondent, ActiveSurvey(active.stored, step.state), dialog)
+    _keep(conversation, active.stored, step.state)
     return step, case
 
 
@@ -106,12 +107,10 @@ def answers_saved(step: Step) -> int:
     return sum(isinstance(effect, SaveAnswer) for effect in step.effects)
 
 
-async def _save(
-    uow: UnitOfWork, respondent: Respondent, active: ActiveSurvey, dialog: dict[str, Any]
-) -> None:
-    dialog[FLOW] = active.to_json()
-    flow = None if active.state.finished else FLOW
-    await uow.respondents.save_conversation(respondent.id, flow, dialog)
+def _keep(conversation: Conversation, stored: StoredSurvey, state: SurveyState) -> None:
+    # Stored by the unit-of-work middleware at the commit, beside the answers.
+    conversation.survey = SurveyPart(stored.version_id, state)
+    conversation.flow = None if state.finished else FLOW
 
 
 View = tuple[str, InlineKeyboardMarkup | None]  # a message's text and keyboard
@@ -191,3 +190,49 @@ async def send_intro(
     survey = stored.survey
     text = t(language, "survey_intro", title=survey.title.get(language), intro=survey.intro.get(language))
     await bot.send_message(chat_id, text + (f"\n\n{notice}" if notice else ""))
+
+
+async def offer_or_start(
+    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, conversation: Conversation, key: str
+) -> None:
+    """Offer to resume an unfinished survey, else start survey `key`."""
+    language = language_of(respondent.language)
+    active = await active_survey(uow, conversation)
+    if active is not None and not active.state.finished:
+        await uow.commit()
+        answered = len(active.state.path)
+        await bot.send_message(
+            chat_id,
+            t(language, "resume_offer", answered=answered),
+            reply_markup=render.resume_keyboard(language, active.state.response_id),
+        )
+        return
+    await start_survey(bot, chat_id, uow, respondent, conversation, key)
+
+
+async def start_survey(
+    bot: Bot,
+    chat_id: int,
+    uow: UnitOfWork,
+    respondent: Respondent,
+    conversation: Conversation,
+    key: str,
+    invitation_id: int | None = None,
+) -> None:
+    """Open a fresh response to the latest version of survey `key` and ask its first question.
+
+    The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
+    a customer's first survey starts with the privacy notice.
+    """
+    language = language_of(respondent.language)
+    stored = await uow.surveys.latest(key)
+    if stored is None:
+        await uow.commit()
+        await bot.send_message(chat_id, t(language, "survey_unavailable"))
+        return
+    step = await begin(uow, respondent, stored, conversation)
+    await uow.campaigns.attach_response(respondent.id, key, step.state.response_id, invitation_id)
+    notice = await uow.profiles.claim_consent_notice(respondent.id)
+    await uow.commit()
+    await send_intro(bot, chat_id, stored, language, t(language, "privacy_consent") if notice else None)
+    await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)

@@ -7,9 +7,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialogs.i18n import LANGUAGES, Language
+from dialogs.question_types import kinds, type_of
 
 Role = Literal[
     "item",
@@ -23,7 +24,6 @@ Role = Literal[
     "kano_dysf",
     "reasons",
 ]
-Kind = Literal["rating", "scale", "choice", "text", "multi"]
 # The four shortfall categories (人员素质, 流程规范, 技术水平, 资源配置) a reason after a low rating
 # stands for; the complaint categories less "other".
 ReasonCategory = Literal["personnel", "process", "technology", "resources"]
@@ -118,7 +118,10 @@ class Dimension(BaseModel):
 
 
 class Question(BaseModel):
-    """One question; `scale` names an entry of the survey's scales unless kind is text."""
+    """One question; `scale` names an entry of the survey's scales unless its kind takes none (text).
+
+    `kind` names a registered question type (dialogs/question_types/); none: press one option.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
@@ -126,15 +129,17 @@ class Question(BaseModel):
     role: Role
     dimension: str | None = None
     scale: str | None = None
-    kind: Kind | None = None
+    kind: str | None = None
     required: bool = True
     show_if: ShowIf | None = None
     pairs_with: str | None = None
 
-    @property
-    def is_text(self) -> bool:
-        """Whether the answer is typed rather than pressed."""
-        return self.kind == "text"
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str | None) -> str | None:
+        if kind is not None and kind not in kinds():
+            raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(sorted(kinds()))}")
+        return kind
 
     @property
     def is_multi(self) -> bool:
@@ -263,9 +268,9 @@ def reference_problems(
             problems.append(f"{where}.dimension: unknown dimension '{dimension}'")
         if question.get("role") in ("item", "importance", "expectation") and dimension is None:
             problems.append(f"{where}.role: role '{question.get('role')}' needs a dimension")
-        if question.get("kind") == "text":
+        if not _needs_scale(question.get("kind")):
             if scale is not None:
-                problems.append(f"{where}.scale: a text question takes no scale")
+                problems.append(f"{where}.scale: a {question.get('kind')} question takes no scale")
         elif scale is None:
             problems.append(f"{where}.scale: needs a scale (or kind: text)")
         elif scale not in scale_values:
@@ -274,6 +279,11 @@ def reference_problems(
             problems.append(f"{where}.show_if: the first question cannot be conditional")
     problems += _pair_problems(questions, scale_values if isinstance(scale_values, Mapping) else None)
     return problems
+
+
+def _needs_scale(kind: object) -> bool:
+    """Whether a question of this kind names a scale (an unknown kind is reported by the model)."""
+    return not isinstance(kind, str) or kind not in kinds() or type_of(kind).needs_scale
 
 
 def _pair_problems(

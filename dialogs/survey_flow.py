@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from dialogs.question_types import type_of
+from dialogs.question_types.base import OUT_OF_RANGE as OUT_OF_RANGE  # re-exported for the bot
+from dialogs.question_types.base import Answer as Answer
+from dialogs.question_types.base import Refuse, Stored, Tick
+from dialogs.question_types.text import MAX_COMMENT_LENGTH as MAX_COMMENT_LENGTH
 from dialogs.survey import Option, Question, Survey
-
-MAX_COMMENT_LENGTH = 4000
-# Notice for a typed number that is not on the question's scale; the bot fills in the range.
-OUT_OF_RANGE = "number_out_of_range"
-# int: a pressed/typed score, str: a comment, tuple: the options picked on a multi-pick question,
-# None: skipped
-Answer = int | str | tuple[int, ...] | None
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -163,13 +161,29 @@ def handle(survey: Survey, state: SurveyState, event: SurveyInput) -> Step:
         if question.required:
             return Step(state, prompt_for(survey, state), notice="cannot_skip")
         return _advance(survey, state, question, None)
+    # What the input does depends on the question's type (dialogs/question_types/).
+    kind = type_of(question.kind)
+    options = _options(survey, question)
     if isinstance(event, Done):
-        return _done(survey, state, question)
-    if isinstance(event, Unsupported):
-        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
-    if isinstance(event, Typed):
-        return _typed(survey, state, question, event.text)
-    return _picked(survey, state, question, event.value)
+        outcome = kind.done(state.picks, question.required)
+    elif isinstance(event, Unsupported):
+        outcome = Refuse(kind.reprompt)
+    elif isinstance(event, Typed):
+        outcome = kind.typed(event.text, options)
+    else:
+        outcome = kind.pressed(event.value, state.picks, options)
+    if isinstance(outcome, Refuse):
+        return Step(state, prompt_for(survey, state), notice=outcome.notice)
+    if isinstance(outcome, Tick):
+        # A press ticks or unticks an option; nothing is stored until the picks are confirmed.
+        ticked = replace(state, picks=outcome.picks)
+        return Step(ticked, prompt_for(survey, ticked))
+    return _advance(survey, state, question, outcome.answer)
+
+
+def _options(survey: Survey, question: Question) -> tuple[Option, ...]:
+    scale = survey.scale_of(question)
+    return scale.all_options() if scale else ()
 
 
 def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
@@ -177,13 +191,12 @@ def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
     if state.position is None:
         return None
     question = survey.question(state.position)
-    scale = survey.scale_of(question)
     fixed = [q.key for q in survey.questions if q.show_if is None]
     return Prompt(
         question=question,
         number=fixed.index(question.key) + 1 if question.key in fixed else None,
         total=len(fixed),
-        options=scale.all_options() if scale else (),
+        options=_options(survey, question),
         can_back=bool(state.path),
         can_skip=not question.required,
         picked=state.picks,
@@ -205,51 +218,10 @@ def _is_shown(survey: Survey, question: Question, answers: dict[str, Answer]) ->
     )
 
 
-def _picked(survey: Survey, state: SurveyState, question: Question, value: int) -> Step:
-    scale = survey.scale_of(question)
-    if scale is None or value not in {o.value for o in scale.all_options()}:
-        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
-    if question.is_multi:
-        # A press ticks or unticks an option; nothing is stored until the picks are confirmed.
-        picks = tuple(sorted(set(state.picks) ^ {value}))
-        ticked = replace(state, picks=picks)
-        return Step(ticked, prompt_for(survey, ticked))
-    return _advance(survey, state, question, value)
-
-
-def _done(survey: Survey, state: SurveyState, question: Question) -> Step:
-    if not question.is_multi:
-        return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
-    if state.picks:
-        return _advance(survey, state, question, state.picks)
-    if question.required:
-        return Step(state, prompt_for(survey, state), notice="pick_at_least_one")
-    return _advance(survey, state, question, None)  # nothing ticked: the same as skipping
-
-
-def _typed(survey: Survey, state: SurveyState, question: Question, text: str) -> Step:
-    cleaned = text.strip()
-    if question.is_text:
-        if not cleaned:
-            return Step(state, prompt_for(survey, state), notice="type_your_answer")
-        return _advance(survey, state, question, cleaned[:MAX_COMMENT_LENGTH])
-    # A typed digit that matches a button counts as pressing it: customers often type "4".
-    if cleaned.isdecimal() and len(cleaned) <= 3:
-        step = _picked(survey, state, question, int(cleaned))
-        # A number outside the scale ("7" on 1–5) is answered with the range, not the generic re-prompt.
-        return replace(step, notice=OUT_OF_RANGE) if step.notice else step
-    return Step(state, prompt_for(survey, state), notice=_reprompt_key(question))
-
-
 def _advance(survey: Survey, state: SurveyState, question: Question, answer: Answer) -> Step:
     answers = {**state.answers, question.key: answer}
-    choices = answer if isinstance(answer, tuple) else ()
-    effect = SaveAnswer(
-        question.key,
-        score=answer if isinstance(answer, int) else None,
-        text=answer if isinstance(answer, str) else ",".join(map(str, choices)) or None,
-        choices=choices,
-    )
+    stored = type_of(question.kind).stored(answer) if answer is not None else Stored(None, None)
+    effect = SaveAnswer(question.key, score=stored.score, text=stored.text, choices=stored.choices)
     following = _next_key(survey, question.key, answers)
     new_state = replace(
         state,
@@ -284,10 +256,6 @@ def _earlier_picks(answers: dict[str, Answer], key: str | None) -> tuple[int, ..
     """A multi-pick question shown again (Back) starts with the options picked before."""
     earlier = answers.get(key) if key else None
     return earlier if isinstance(earlier, tuple) else ()
-
-
-def _reprompt_key(question: Question) -> str:
-    return "type_your_answer" if question.is_text else "use_the_buttons"
 
 
 def summary(survey: Survey, state: SurveyState) -> list[tuple[Question, Answer]]:

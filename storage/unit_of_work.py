@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.campaigns import CampaignRepository
@@ -38,9 +40,16 @@ class UnitOfWork:
         self.classifier = ClassifierRepository(session)
         self.customer_links = CustomerLinkRepository(session)
         self.committed = False
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` at every commit, just before it, in the transaction being committed."""
+        self._before_commit.append(callback)
 
     async def commit(self) -> None:
-        """Commit everything done so far."""
+        """Commit everything done so far (after the before-commit callbacks wrote what they keep)."""
+        for callback in self._before_commit:
+            await callback()
         await self.session.commit()
         self.committed = True
 

@@ -3,7 +3,8 @@
 dialogs/, storage/ and analysis/ never import bot/; dialogs/ and analysis/ import neither aiogram nor
 SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the SQL is storage/'s.
 emulator/ (the local Bot API server) stands alone: it imports nothing of the project, nor does the
-domain vocabulary in dialogs/terms.py.
+domain vocabulary in dialogs/terms.py. A handler module never imports another handler module:
+what two handlers share lives in a bot/ service module (bot/surveys.py, bot/complaints.py, …).
 """
 
 from __future__ import annotations
@@ -65,6 +66,62 @@ def test_the_domain_terms_depend_on_nothing_of_the_project() -> None:
     project = ("bot", "dialogs", "storage", "analysis", "emulator")
     imported = [module for _, module in imports_of(ROOT / "dialogs" / "terms.py")]
     assert [m for m in imported if any(_is(m, p) for p in project)] == []
+
+
+# admin.py is the parent of every admin router (one ADMIN_IDS filter for all of them): the one handler
+# module that may import others, and only to include their routers.
+HANDLER_PARENTS = {"admin.py"}
+
+
+def handler_imports(path: Path) -> list[str]:
+    """The bot.handlers modules a file imports (`from bot.handlers import x` counts as bot.handlers.x)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names if _is(a.name, "bot.handlers"))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "bot.handlers":
+                found.extend(f"bot.handlers.{alias.name}" for alias in node.names)
+            elif _is(node.module, "bot.handlers"):
+                found.append(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            found.append(f"(relative) {node.module or '.'}")
+    return found
+
+
+def test_a_handler_imports_no_other_handler() -> None:
+    broken = [
+        f"{path.name} imports {module}"
+        for path in sorted((ROOT / "bot" / "handlers").glob("*.py"))
+        if path.name not in HANDLER_PARENTS
+        for module in handler_imports(path)
+    ]
+    assert broken == []
+
+
+def test_the_handler_rule_sees_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from bot.handlers.survey import start_survey\nfrom bot.handlers import menu\n"
+        "from bot import render\n"
+        "def f():\n    import bot.handlers.complaint\n",
+        encoding="utf-8",
+    )
+    assert sorted(handler_imports(sample)) == [
+        "bot.handlers.complaint",
+        "bot.handlers.menu",
+        "bot.handlers.survey",
+    ]
+
+
+def test_only_the_unit_of_work_middleware_stores_the_conversation() -> None:
+    # Handlers change the typed Conversation; the middleware stores it at the commit when it changed.
+    callers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if "save_conversation(" in path.read_text(encoding="utf-8")
+    )
+    assert callers == ["bot/middlewares/unit_of_work.py"]
 
 
 def test_the_contract_sees_a_violation(tmp_path: Path) -> None:

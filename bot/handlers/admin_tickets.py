@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from html import escape
-from typing import Any, cast
+from typing import cast
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -30,6 +30,7 @@ from bot.tickets import (
     ticket_actions,
     ticket_view,
 )
+from dialogs.conversation import TICKET_REPLY, TICKET_RESOLVE, Conversation
 from dialogs.i18n import Language, language_of, t
 from dialogs.terms import CATEGORIES
 from dialogs.tickets import STATUSES, Action, TransitionError, parse_ticket_number, ticket_number
@@ -38,7 +39,7 @@ from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
-REPLY_FLOW, RESOLVE_FLOW = "ticket_reply", "ticket_resolve"
+REPLY_FLOW, RESOLVE_FLOW = TICKET_REPLY, TICKET_RESOLVE
 STATUS_ACTIONS = ("acknowledge", "start", "reopen", "close")
 KIND_WORDS = {"cases": "follow_up", "followup": "follow_up", "complaints": "complaint"}
 # Buttons whose action is completed by the admin's next message.
@@ -239,16 +240,15 @@ async def text_action_button(
     callback_data: TicketCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> None:
     """💬 reply / ✅ resolve: ask for the text that the admin's next message carries."""
     complaint = await _ticket(query, uow, callback_data.id, language)
     if complaint is None:
         return
-    dialog["ticket_action"] = {"id": complaint.id}
-    await uow.respondents.save_conversation(respondent.id, f"ticket_{callback_data.action}", dialog)
+    conversation.ticket_action = complaint.id
+    conversation.flow = f"ticket_{callback_data.action}"
     await uow.commit()
     await query.answer()
     prompt = t(language, f"admin_{callback_data.action}_prompt", ticket=ticket_number(complaint.id))
@@ -401,8 +401,7 @@ async def admin_text(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    flow: str | None,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     settings: Settings,
 ) -> None:
     """The reply or resolution note an admin was asked to type."""
@@ -410,9 +409,10 @@ async def admin_text(
     if not text:
         await message.answer(escape(t(language, "type_your_answer")))
         return
-    complaint = await uow.complaints.get(int(dialog.get("ticket_action", {}).get("id", 0)), for_update=True)
-    dialog.pop("ticket_action", None)
-    await uow.respondents.save_conversation(respondent.id, None, dialog)
+    flow = conversation.flow
+    complaint = await uow.complaints.get(conversation.ticket_action or 0, for_update=True)
+    conversation.ticket_action = None
+    conversation.leave()
     if complaint is None:
         await uow.commit()
         return

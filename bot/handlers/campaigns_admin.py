@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -17,20 +16,21 @@ from bot.config import Settings
 from bot.filters import in_flow
 from dialogs import campaign_wizard as wizard
 from dialogs.campaign_wizard import WizardError, WizardState
+from dialogs.conversation import CAMPAIGN_WIZARD, Conversation
 from dialogs.i18n import Language, language_of, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
-FLOW = "campaign_new"
+FLOW = CAMPAIGN_WIZARD
 LISTED = 10  # campaigns shown by /campaigns (newest first), to stay well inside a message
 
 
 async def campaign_command(
-    message: Message, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], settings: Settings
+    message: Message, uow: UnitOfWork, respondent: Respondent, conversation: Conversation, settings: Settings
 ) -> None:
     """/campaign: start the set-up."""
     state = wizard.start(await uow.campaigns.survey_keys())
-    text, markup = await _show(uow, respondent, dialog, state, settings)
+    text, markup = await _show(uow, respondent, conversation, state, settings)
     await message.answer(text, reply_markup=markup)
 
 
@@ -40,18 +40,17 @@ async def wizard_button(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    flow: str | None,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     settings: Settings,
 ) -> None:
     """A choice pressed in the set-up; the last one creates the campaign."""
-    if flow != FLOW or FLOW not in dialog:
+    state = conversation.campaign_wizard
+    if conversation.flow != FLOW or state is None:
         await query.answer(t(language, "campaign_old_button"))
         return
-    state = WizardState.from_json(dialog[FLOW])
     surveys = await uow.campaigns.survey_keys()
     if state.step == "confirm" and callback_data.v == "start":
-        text = await _create(uow, state, respondent, dialog, query.from_user.id, settings)
+        text = await _create(uow, state, respondent, conversation, query.from_user.id, settings)
         await uow.commit()
         await query.answer()
         if isinstance(query.message, Message):
@@ -62,7 +61,7 @@ async def wizard_button(
     except WizardError as error:
         await query.answer(t(language, error.key))
         return
-    text, markup = await _show(uow, respondent, dialog, state, settings)
+    text, markup = await _show(uow, respondent, conversation, state, settings)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)
@@ -73,17 +72,21 @@ async def wizard_text(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     settings: Settings,
 ) -> None:
     """A tag or a list of ids typed during the set-up."""
-    state = WizardState.from_json(dialog[FLOW])
+    state = conversation.campaign_wizard
+    if state is None:  # the flow without its part: a state from before the set-up stored it
+        conversation.leave()
+        await message.answer(escape(t(language, "campaign_old_button")))
+        return
     try:
         state = wizard.typed(state, message.text or "")
     except WizardError as error:
         await message.answer(escape(t(language, error.key)))
         return
-    text, markup = await _show(uow, respondent, dialog, state, settings)
+    text, markup = await _show(uow, respondent, conversation, state, settings)
     await message.answer(text, reply_markup=markup)
 
 
@@ -91,15 +94,15 @@ async def _create(
     uow: UnitOfWork,
     state: WizardState,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     admin_id: int,
     settings: Settings,
 ) -> str:
     language = language_of(respondent.language)
     now = datetime.now(UTC)
     spec = wizard.build(state, now).resolve(now, settings.timezone)
-    dialog.pop(FLOW, None)
-    await uow.respondents.save_conversation(respondent.id, None, dialog)
+    conversation.campaign_wizard = None
+    conversation.leave()
     if await uow.surveys.latest(spec.survey) is None:
         return escape(t(language, "campaign_survey_missing", survey=spec.survey))
     size = await uow.campaigns.audience_size(spec, now)
@@ -108,11 +111,15 @@ async def _create(
 
 
 async def _show(
-    uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], state: WizardState, settings: Settings
+    uow: UnitOfWork,
+    respondent: Respondent,
+    conversation: Conversation,
+    state: WizardState,
+    settings: Settings,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Keep the set-up's new state (committed) and return its message: the question and its buttons."""
-    dialog[FLOW] = state.to_json()
-    await uow.respondents.save_conversation(respondent.id, FLOW, dialog)
+    conversation.campaign_wizard = state
+    conversation.flow = FLOW
     surveys = await uow.campaigns.survey_keys()
     shown = await _step(uow, state, surveys, respondent.language, settings)  # type: ignore[arg-type]
     await uow.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -27,6 +26,7 @@ from dialogs.complaint_flow import (
     Text,
     excerpt,
 )
+from dialogs.conversation import Conversation
 from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import promised_hours, ticket_number
 from storage.models import Complaint, Respondent
@@ -38,11 +38,11 @@ async def complain_command(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     complaint_flow: ComplaintFlow,
 ) -> None:
     """/complain: start describing what happened."""
-    await _start(bot, message.chat.id, uow, respondent, dialog, complaint_flow, source=None)
+    await _start(bot, message.chat.id, uow, respondent, conversation, complaint_flow, source=None)
 
 
 async def complain_button(
@@ -50,13 +50,13 @@ async def complain_button(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     complaint_flow: ComplaintFlow,
 ) -> None:
     """The menu's complaint button (also offered after a survey with low ratings)."""
     await query.answer()
-    source = dialog.get("survey", {}).get("response_id")
-    await _start(bot, query.from_user.id, uow, respondent, dialog, complaint_flow, source=source)
+    source = conversation.survey_response_id
+    await _start(bot, query.from_user.id, uow, respondent, conversation, complaint_flow, source=source)
 
 
 async def _start(
@@ -64,12 +64,12 @@ async def _start(
     chat_id: int,
     uow: UnitOfWork,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     flow: ComplaintFlow,
     source: int | None,
 ) -> None:
     language = language_of(respondent.language)
-    step = await begin(flow, uow, respondent, dialog, source)
+    step = begin(flow, conversation, source)
     await uow.commit()
     await send_step(bot, chat_id, step, language, previous_step=None)
 
@@ -79,14 +79,16 @@ async def complaint_message(
     bot: Bot,
     uow: UnitOfWork,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     complaint_flow: ComplaintFlow,
     settings: Settings,
     metrics: Metrics,
 ) -> None:
     """Text, photos, voice notes or a shared contact while a complaint draft is open."""
     event = _event_of(message)
-    await _advance(bot, message.chat.id, uow, respondent, dialog, complaint_flow, settings, metrics, event)
+    await _advance(
+        bot, message.chat.id, uow, respondent, conversation, complaint_flow, settings, metrics, event
+    )
 
 
 async def complaint_button(
@@ -96,13 +98,13 @@ async def complaint_button(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     complaint_flow: ComplaintFlow,
     settings: Settings,
     metrics: Metrics,
 ) -> None:
     """A button of the complaint conversation; buttons of an older draft or step change nothing."""
-    draft = draft_of(dialog)
+    draft = draft_of(conversation)
     if draft is None or draft.draft_id != callback_data.d or draft.step != callback_data.s:
         await query.answer(t(language, "complaint_old_button"))
         return
@@ -114,7 +116,9 @@ async def complaint_button(
         event = Done()
     elif callback_data.v == "cancel":
         event = Cancel()
-    await _advance(bot, query.from_user.id, uow, respondent, dialog, complaint_flow, settings, metrics, event)
+    await _advance(
+        bot, query.from_user.id, uow, respondent, conversation, complaint_flow, settings, metrics, event
+    )
 
 
 def _pressed_label(query: CallbackQuery) -> str | None:
@@ -141,17 +145,17 @@ async def _advance(
     chat_id: int,
     uow: UnitOfWork,
     respondent: Respondent,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     flow: ComplaintFlow,
     settings: Settings,
     metrics: Metrics,
     event: ComplaintInput,
 ) -> None:
     language = language_of(respondent.language)
-    draft = draft_of(dialog)
+    draft = draft_of(conversation)
     if draft is None:
         return
-    step, opened = await advance(flow, uow, respondent, draft, event, dialog)
+    step, opened = await advance(flow, uow, respondent, draft, event, conversation)
     await uow.commit()
     if opened is None:
         await send_step(bot, chat_id, step, language, previous_step=draft.step)

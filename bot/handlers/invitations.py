@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.types import CallbackQuery, ChatMemberUpdated
 
-from bot.handlers.survey import start_survey
 from bot.invitations import InvitationCb, resume_invitations_keyboard
-from bot.surveys import FLOW, active_survey, send_prompt
+from bot.surveys import active_survey, resume, send_prompt, start_survey
+from dialogs.conversation import Conversation
 from dialogs.i18n import Language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -23,7 +21,7 @@ async def invitation_button(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> None:
     """Start (or continue) the invited survey, stop invitations, or receive them again."""
     if callback_data.action in ("stop", "resume"):
@@ -45,18 +43,18 @@ async def invitation_button(
         await uow.commit()
         await query.answer(t(language, "campaign_already_done"), show_alert=True)
         return
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     await query.answer()
     if (
         response_status == "started"
         and active is not None
         and active.state.response_id == invitation.response_id
     ):
-        await uow.respondents.save_conversation(respondent.id, FLOW, dialog)
+        resume(conversation)
         await uow.commit()
         await send_prompt(bot, query.from_user.id, active, language)
         return
-    await start_survey(bot, query.from_user.id, uow, respondent, dialog, survey_key, invitation.id)
+    await start_survey(bot, query.from_user.id, uow, respondent, conversation, survey_key, invitation.id)
 
 
 async def membership_changed(event: ChatMemberUpdated, uow: UnitOfWork, respondent: Respondent) -> None:

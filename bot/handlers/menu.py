@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -12,8 +11,8 @@ from aiogram.types import CallbackQuery, Message
 from bot import render
 from bot.callbacks import LanguageCb, MenuCb
 from bot.config import Settings
-from bot.handlers.survey import offer_or_start
-from bot.surveys import active_survey
+from bot.surveys import active_survey, offer_or_start
+from dialogs.conversation import Conversation
 from dialogs.i18n import Language, parse_language, t
 from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
@@ -28,7 +27,7 @@ async def start(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> None:
     """/start, or /start survey_<key> from an operator's deep link."""
     first_name = escape(respondent.first_name or "")
@@ -37,13 +36,13 @@ async def start(
     if command.args and command.args.startswith(DEEP_LINK_SURVEY):
         await bot.send_message(message.chat.id, greeting)
         key = command.args.removeprefix(DEEP_LINK_SURVEY)
-        await offer_or_start(bot, message.chat.id, uow, respondent, dialog, key)
+        await offer_or_start(bot, message.chat.id, uow, respondent, conversation, key)
         return
     await uow.commit()
     await bot.send_message(
         message.chat.id, greeting + "\n\n" + t(language, "menu_hint"), reply_markup=render.main_menu(language)
     )
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     if active is not None and not active.state.finished:
         await bot.send_message(
             message.chat.id,
@@ -94,17 +93,15 @@ async def language_chosen(
 async def cancel(
     message: Message,
     uow: UnitOfWork,
-    respondent: Respondent,
     language: Language,
-    flow: str | None,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> None:
     """/cancel: leave the current conversation; stored answers stay and the survey can be resumed."""
-    if flow is None:
+    if conversation.flow is None:
         await uow.commit()
         await message.answer(t(language, "nothing_to_cancel"), reply_markup=render.main_menu(language))
         return
-    await uow.respondents.save_conversation(respondent.id, None, dialog)
+    conversation.leave()
     await uow.commit()
     await message.answer(t(language, "cancelled"), reply_markup=render.main_menu(language))
 

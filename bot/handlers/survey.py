@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.methods import AnswerCallbackQuery
@@ -21,69 +19,25 @@ from bot.surveys import (
     active_survey,
     advance,
     answers_saved,
-    begin,
-    send_intro,
+    offer_or_start,
+    resume,
     send_prompt,
     show_next,
+    start_survey,
 )
-from dialogs.i18n import Language, language_of, t
+from dialogs.conversation import Conversation
+from dialogs.i18n import Language, t
 from dialogs.survey_flow import Back, Done, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
 from storage.models import Complaint, Respondent
 from storage.unit_of_work import UnitOfWork
 
 
-async def offer_or_start(
-    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any], key: str
-) -> None:
-    """Offer to resume an unfinished survey, else start survey `key`."""
-    language = language_of(respondent.language)
-    active = await active_survey(uow, dialog)
-    if active is not None and not active.state.finished:
-        await uow.commit()
-        answered = len(active.state.path)
-        await bot.send_message(
-            chat_id,
-            t(language, "resume_offer", answered=answered),
-            reply_markup=render.resume_keyboard(language, active.state.response_id),
-        )
-        return
-    await start_survey(bot, chat_id, uow, respondent, dialog, key)
-
-
-async def start_survey(
-    bot: Bot,
-    chat_id: int,
-    uow: UnitOfWork,
-    respondent: Respondent,
-    dialog: dict[str, Any],
-    key: str,
-    invitation_id: int | None = None,
-) -> None:
-    """Open a fresh response to the latest version of survey `key` and ask its first question.
-
-    The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
-    a customer's first survey starts with the privacy notice.
-    """
-    language = language_of(respondent.language)
-    stored = await uow.surveys.latest(key)
-    if stored is None:
-        await uow.commit()
-        await bot.send_message(chat_id, t(language, "survey_unavailable"))
-        return
-    step = await begin(uow, respondent, stored, dialog)
-    await uow.campaigns.attach_response(respondent.id, key, step.state.response_id, invitation_id)
-    notice = await uow.profiles.claim_consent_notice(respondent.id)
-    await uow.commit()
-    await send_intro(bot, chat_id, stored, language, t(language, "privacy_consent") if notice else None)
-    await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)
-
-
 async def survey_command(
-    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, dialog: dict[str, Any]
+    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, conversation: Conversation
 ) -> None:
     """/survey: continue or start the default questionnaire."""
-    await offer_or_start(bot, message.chat.id, uow, respondent, dialog, DEFAULT_SURVEY_KEY)
+    await offer_or_start(bot, message.chat.id, uow, respondent, conversation, DEFAULT_SURVEY_KEY)
 
 
 async def menu_survey_buttons(
@@ -93,14 +47,14 @@ async def menu_survey_buttons(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
 ) -> None:
     """Main-menu 'take the survey', and the resume / start-over offer."""
     chat_id = query.from_user.id
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     if callback_data.action == "survey":
         await query.answer()
-        await offer_or_start(bot, chat_id, uow, respondent, dialog, DEFAULT_SURVEY_KEY)
+        await offer_or_start(bot, chat_id, uow, respondent, conversation, DEFAULT_SURVEY_KEY)
         return
     unfinished = active is not None and not active.state.finished
     if not unfinished or active is None or active.state.response_id != callback_data.r:
@@ -108,11 +62,11 @@ async def menu_survey_buttons(
         return
     await query.answer()
     if callback_data.action == "resume":
-        await uow.respondents.save_conversation(respondent.id, FLOW, dialog)
+        resume(conversation)
         await uow.commit()
         await send_prompt(bot, chat_id, active, language)
     else:
-        await start_survey(bot, chat_id, uow, respondent, dialog, active.stored.survey.key)
+        await start_survey(bot, chat_id, uow, respondent, conversation, active.stored.survey.key)
 
 
 async def survey_button(
@@ -122,7 +76,7 @@ async def survey_button(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     metrics: Metrics,
     settings: Settings,
 ) -> AnswerCallbackQuery:
@@ -133,7 +87,7 @@ async def survey_button(
     Bot API request fewer per answer), and in polling mode calls it itself once the handler is done.
     The card is turned before, so nothing the customer sees waits for it.
     """
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     if active is None or active.state.response_id != callback_data.r:
         return query.answer(t(language, "old_button_finished"))
     if active.state.position != callback_data.q:
@@ -142,7 +96,7 @@ async def survey_button(
     moves: dict[str, SurveyInput] = {"s": Skip(), "b": Back(), "d": Done()}
     event = moves.get(callback_data.action, Pick(callback_data.v))
     answered_prompt = prompt_for(active.stored.survey, active.state)
-    step, case = await advance(uow, respondent, active, event, dialog, rules_of(settings))
+    step, case = await advance(uow, respondent, active, event, conversation, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     if step.notice:
@@ -170,17 +124,17 @@ async def survey_message(
     uow: UnitOfWork,
     respondent: Respondent,
     language: Language,
-    dialog: dict[str, Any],
+    conversation: Conversation,
     metrics: Metrics,
     settings: Settings,
 ) -> None:
     """Anything typed or sent while a survey question is open."""
-    active = await active_survey(uow, dialog)
+    active = await active_survey(uow, conversation)
     if active is None:
         return
     kind = message_kind(message)
     event: SurveyInput = Typed(message.text or "") if kind == "text" else Unsupported(kind)
-    step, case = await advance(uow, respondent, active, event, dialog, rules_of(settings))
+    step, case = await advance(uow, respondent, active, event, conversation, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     new = ActiveSurvey(active.stored, step.state)

@@ -1,7 +1,9 @@
 """One database unit of work per update: per-chat lock, deduplication, respondent, dialog state.
 
 Registered as an outer middleware on `update`, so handlers receive `uow`, `respondent`, `language`
-(the customer's, a supported Language), `flow` and `dialog` in their data and never open sessions themselves.
+(the customer's, a supported Language) and `conversation` (the typed dialog state) in their data and
+never open sessions themselves. Handlers change `conversation` in place; every commit stores it first
+when it changed, so it is always written in the same transaction as the answers it follows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.config import Settings
+from dialogs.conversation import Conversation
 from dialogs.i18n import language_from_code, language_of
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
@@ -88,20 +91,43 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     if opened is None:
                         logger.info("update %s already processed; skipped", event.update_id)
                         return UNHANDLED
+                    conversation = Conversation.from_stored(opened.flow, opened.dialog)
+                    saved = _ConversationSaver(uow, opened.respondent.id, conversation)
+                    uow.before_commit(saved.save_if_changed)
                     data.update(
                         uow=uow,
                         respondent=opened.respondent,
                         language=language_of(opened.respondent.language),
-                        flow=opened.flow,
-                        dialog=opened.dialog,
+                        conversation=conversation,
                         settings=self.settings,
                     )
                     result = await handler(event, data)
-                    if session.in_transaction():
+                    if session.in_transaction() or saved.changed():
                         await uow.commit()
                     return result
             finally:
                 await _unlock(connection, lock_key)
+
+
+class _ConversationSaver:
+    """Stores the conversation at a commit when it differs from what the database holds."""
+
+    def __init__(self, uow: UnitOfWork, respondent_id: int, conversation: Conversation) -> None:
+        self.uow = uow
+        self.respondent_id = respondent_id
+        self.conversation = conversation
+        self.stored = conversation.to_stored()
+
+    def changed(self) -> bool:
+        """Whether the conversation changed since it was loaded or last stored."""
+        return self.conversation.to_stored() != self.stored
+
+    async def save_if_changed(self) -> None:
+        """Write the conversation in the transaction about to commit, if it changed."""
+        current = self.conversation.to_stored()
+        if current != self.stored:
+            await self.uow.respondents.save_conversation(self.respondent_id, *current)
+            self.stored = current
 
 
 async def _unlock(connection: AsyncConnection, key: int) -> None:

@@ -1,0 +1,41 @@
+"""Question types: one module per way of answering, found by the `kind:` of a question.
+
+Adding a type is one module implementing `QuestionType` (base.py) registered here, plus its texts
+in dialogs/locales (see docs/ARCHITECTURE.md, "Adding a question type").
+"""
+
+from __future__ import annotations
+
+from dialogs.question_types.base import QuestionType
+from dialogs.question_types.buttons import Buttons
+from dialogs.question_types.multi import Multi
+from dialogs.question_types.text import Text
+
+DEFAULT_KIND = "rating"  # a question without `kind:` is answered by pressing one option
+_TYPES: dict[str, QuestionType] = {}
+
+
+def register(question_type: QuestionType) -> None:
+    """Make a question type available under each of its names."""
+    for name in question_type.names:
+        _TYPES[name] = question_type
+
+
+def unregister(question_type: QuestionType) -> None:
+    """Remove a question type (tests that register their own)."""
+    for name in question_type.names:
+        _TYPES.pop(name, None)
+
+
+def kinds() -> frozenset[str]:
+    """Every registered `kind:` value."""
+    return frozenset(_TYPES)
+
+
+def type_of(kind: str | None) -> QuestionType:
+    """The type of a question of this kind (KeyError for one not registered)."""
+    return _TYPES[kind or DEFAULT_KIND]
+
+
+for _builtin in (Buttons(), Multi(), Text()):
+    register(_builtin)

@@ -1,0 +1,67 @@
+"""One press answers: ratings, numeric scales, single choices (and Kano's five answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from dialogs.i18n import Language
+from dialogs.question_types.base import (
+    OUT_OF_RANGE,
+    Accept,
+    Answer,
+    KeyboardSpec,
+    Outcome,
+    Refuse,
+    Stored,
+    option_label,
+    option_rows,
+    stored_as_is,
+    typed_number,
+)
+
+if TYPE_CHECKING:
+    from dialogs.survey import Option
+
+USE_THE_BUTTONS = "use_the_buttons"
+
+
+class Buttons:
+    """A question answered by pressing one option (or typing its number)."""
+
+    names = ("rating", "scale", "choice")
+    needs_scale = True
+    reprompt = USE_THE_BUTTONS
+
+    def typed(self, text: str, options: Sequence[Option]) -> Outcome:
+        """A typed option number counts as pressing it; another number gets the range."""
+        number = typed_number(text)
+        if number is None:
+            return Refuse(USE_THE_BUTTONS)
+        outcome = self.pressed(number, (), options)
+        return Refuse(OUT_OF_RANGE) if isinstance(outcome, Refuse) else outcome
+
+    def pressed(self, value: int, picks: tuple[int, ...], options: Sequence[Option]) -> Outcome:
+        """An option of the scale answers the question."""
+        return Accept(value) if value in {o.value for o in options} else Refuse(USE_THE_BUTTONS)
+
+    def done(self, picks: tuple[int, ...], required: bool) -> Outcome:
+        """There is no done button on these questions."""
+        return Refuse(USE_THE_BUTTONS)
+
+    def stored(self, answer: Answer) -> Stored:
+        """The option's value is the score."""
+        return stored_as_is(answer)
+
+    def keyboard(self, options: Sequence[Option]) -> KeyboardSpec:
+        """One labelled option per row, or a numeric scale in two rows."""
+        return KeyboardSpec(option_rows(options))
+
+    def label(self, answer: Answer, options: Sequence[Option], language: Language) -> str:
+        """'4 · 满意'."""
+        found = {o.value: o for o in options}
+        return (
+            option_label(found[answer], language)
+            if isinstance(answer, int) and answer in found
+            else str(answer)
+        )

@@ -1,0 +1,69 @@
+"""Several options ticked press by press, then confirmed with Done (the reasons after a low rating)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from dialogs.i18n import Language, t
+from dialogs.question_types.base import (
+    OUT_OF_RANGE,
+    Accept,
+    Answer,
+    KeyboardSpec,
+    Outcome,
+    Refuse,
+    Stored,
+    Tick,
+    option_rows,
+    stored_as_is,
+    typed_number,
+)
+
+if TYPE_CHECKING:
+    from dialogs.survey import Option
+
+USE_THE_BUTTONS = "use_the_buttons"
+
+
+class Multi:
+    """A multi-pick question: a press ticks or unticks an option; Done stores the ticked ones."""
+
+    names = ("multi",)
+    needs_scale = True
+    reprompt = USE_THE_BUTTONS
+
+    def typed(self, text: str, options: Sequence[Option]) -> Outcome:
+        """A typed option number ticks it like a press."""
+        number = typed_number(text)
+        if number is None:
+            return Refuse(USE_THE_BUTTONS)
+        outcome = self.pressed(number, (), options)
+        return Refuse(OUT_OF_RANGE) if isinstance(outcome, Refuse) else outcome
+
+    def pressed(self, value: int, picks: tuple[int, ...], options: Sequence[Option]) -> Outcome:
+        """Tick or untick the option."""
+        if value not in {o.value for o in options}:
+            return Refuse(USE_THE_BUTTONS)
+        return Tick(tuple(sorted(set(picks) ^ {value})))
+
+    def done(self, picks: tuple[int, ...], required: bool) -> Outcome:
+        """Store the ticked options; nothing ticked is a skip, unless the question is required."""
+        if picks:
+            return Accept(picks)
+        return Refuse("pick_at_least_one") if required else Accept(None)
+
+    def stored(self, answer: Answer) -> Stored:
+        """The picks as choices and as comma-separated text; no score."""
+        return stored_as_is(answer)
+
+    def keyboard(self, options: Sequence[Option]) -> KeyboardSpec:
+        """The options with ticks, then Done."""
+        return KeyboardSpec(option_rows(options), ticks=True, done=True)
+
+    def label(self, answer: Answer, options: Sequence[Option], language: Language) -> str:
+        """The picked options' labels, without their numbers."""
+        found = {o.value: o for o in options}
+        values = answer if isinstance(answer, tuple) else ()
+        names = [o.label.get(language) if (o := found.get(v)) and o.label else str(v) for v in values]
+        return t(language, "list_separator").join(names)
