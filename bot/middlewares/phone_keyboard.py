@@ -17,6 +17,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import Message, ReplyKeyboardRemove, TelegramObject
 
 from bot.complaints import FLOW, draft_of
+from dialogs.conversation import Conversation
 from dialogs.i18n import Language, t
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -39,7 +40,8 @@ class PhoneKeyboardOnCommand(BaseMiddleware):
 
 def at_phone_step(message: Message, data: dict[str, Any]) -> bool:
     """A command sent while the customer's complaint draft waits at the phone step."""
-    if not (message.text or "").startswith("/") or data.get("flow") != FLOW:
+    conversation: Conversation | None = data.get("conversation")
+    if not (message.text or "").startswith("/") or conversation is None or conversation.flow != FLOW:
         return False
-    draft = draft_of(data.get("dialog") or {})
+    draft = draft_of(conversation)
     return draft is not None and draft.step == "phone"
