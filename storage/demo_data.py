@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from analysis import synthetic
 from analysis.complaints import keywords as complaint_keywords
 from analysis.periods import DEFAULT_TZ
+from storage.aggregates import rebuild as rebuild_aggregates
 
 # Far above today's Telegram user ids, so demo customers never collide with real ones.
 DEMO_TELEGRAM_BASE: Final = 8_000_000_000_000
@@ -98,6 +99,8 @@ async def write_demo_data(engine: AsyncEngine, survey_version_id: int, config: D
         n_events = await _copy_complaints(
             raw, complaints, respondent_ids, complaint_ids, data.now, config.seed
         )
+    # COPY bypasses the repositories' upkeep: recompute the report aggregates from the raw rows.
+    await rebuild_aggregates(engine, config.tz)
     return DemoSummary(
         respondents=len(customers),
         responses=len(data.responses),
