@@ -20,6 +20,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from analysis import periods
+
 Executor = AsyncSession | AsyncConnection
 
 _CONTEXT: Final = "channel, branch, staff, service_type"
@@ -232,3 +234,20 @@ async def load_aggregates(executor: Executor, first_day: date, last_day: date, c
         {"ids": [int(i) for i in repeats["response_id"]] if len(repeats) else []},
     )
     return AggregateFrames(answer_counts, dimension_counts, summaries, repeats, repeat_answers)
+
+
+async def load_for_report(
+    executor: Executor, now: pd.Timestamp, freq: periods.Freq, tz: str, trend_periods: int = 8
+) -> AggregateFrames:
+    """The aggregates of a report's trend window ending at ``now`` (periods in ``tz``).
+
+    Raises ValueError when the stored days were cut in another zone: run ``tingjian analytics
+    rebuild`` after changing TIMEZONE.
+    """
+    stored = await aggregate_settings(executor)
+    if stored.timezone != tz:
+        raise ValueError(f"report aggregates are cut in {stored.timezone}, not {tz}: rebuild them")
+    bounds = periods.last_periods(now, max(trend_periods, 2), freq, tz)
+    first = bounds[0].start.tz_convert(tz).date()
+    last = pd.Timestamp(now).tz_convert(tz).date()
+    return await load_aggregates(executor, first, last, freq)
