@@ -122,10 +122,8 @@ def _same(raw: pd.DataFrame, mine: pd.DataFrame, keys: Sequence[str], columns: S
         if left[column].dtype == object or str(left[column].dtype) == "str":
             assert list(left[column].astype("str")) == list(right[column].astype("str")), column
         else:
-            np.testing.assert_allclose(
-                left[column].to_numpy(dtype=float), right[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-12,
-                err_msg=column,
-            )  # fmt: skip
+            expected, found = left[column].to_numpy(dtype=float), right[column].to_numpy(dtype=float)
+            np.testing.assert_allclose(expected, found, rtol=1e-9, atol=1e-12, err_msg=column)
 
 
 @pytest.mark.parametrize("freq", ["week", "month"])
