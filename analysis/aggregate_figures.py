@@ -2,9 +2,9 @@
 docs/AGGREGATES.md).
 
 The inputs are the frames ``storage.aggregates.load_aggregates`` returns: answer counts per local
-day × question × score, dimension counts per local day × dimension × (item sum, item count), the
-cleaning counts per day, and the kept responses of customers who answered more than once in a
-cycle with their raw answers. Every figure here equals the one :func:`analysis.report.build_report`
+day × question × score, dimension counts per local day × dimension × (item sum, item count) —
+both without the period length's repeat responses — and response counts per day × cleaning flags.
+Every figure here equals the one :func:`analysis.report.build_report`
 computes from raw answers to floating-point rounding (tests/analysis_pipeline/
 test_aggregate_report.py): a histogram is a weighted sample, so counts, means, standard deviations
 (two passes over the distinct values), shares, CSAT and NPS are exact functions of it.
@@ -50,70 +50,34 @@ def day_labels(days: pd.Series, freq: periods.Freq, tz: str) -> pd.Series:
 def histograms(
     answer_counts: pd.DataFrame,
     dimension_counts: pd.DataFrame,
-    summaries: pd.DataFrame,
-    repeats: pd.DataFrame,
-    repeat_answers: pd.DataFrame,
+    response_counts: pd.DataFrame,
     now: pd.Timestamp,
     freq: periods.Freq,
     tz: str,
     trend_periods: int = 8,
 ) -> Histograms:
-    """Label the day histograms with periods and take out repeat responses (cleaning rule 3)."""
+    """Label the day histograms (this period length's repeats already left out) with periods."""
     bounds = periods.last_periods(now, max(trend_periods, 2), freq, tz)
     labels = tuple(b.label for b in bounds)
-    # The repeat rule keeps each customer's first kept response of a cycle (ties: lower id first).
-    ordered = repeats.sort_values(["started_at", "response_id"], kind="stable")
-    duplicate = ordered[ordered.duplicated(subset=["respondent_id", "cycle"], keep="first")]
-    dropped = repeat_answers[repeat_answers["response_id"].isin(duplicate["response_id"])]
-    dropped = dropped.merge(duplicate[["response_id", "day"]], on="response_id")
-    answers = _minus(
-        answer_counts, _answer_counts(dropped), ["day", "question_key", "role", "dimension", "score"]
-    )
-    dims = _minus(
-        _dimension_values(dimension_counts),
-        _dimension_values(_dimension_counts(dropped)),
-        ["day", "dimension", "value"],
-    )
-    answers = answers.assign(period=day_labels(answers["day"], freq, tz))
-    dims = dims.assign(period=day_labels(dims["day"], freq, tz))
+    answers = answer_counts.assign(period=day_labels(answer_counts["day"], freq, tz))
+    dims = dimension_counts.assign(
+        value=dimension_counts["item_sum"] / dimension_counts["item_count"],
+        period=day_labels(dimension_counts["day"], freq, tz),
+    )[["period", "dimension", "value", "n"]]
     answers, dims = answers[answers["period"].isin(labels)], dims[dims["period"].isin(labels)]
     current = labels[-1]
-    mine = summaries[day_labels(summaries["day"], freq, tz) == current] if len(summaries) else summaries
-    repeats_now = int((day_labels(duplicate["day"], freq, tz) == current).sum()) if len(duplicate) else 0
-    counts = {
-        "responses": int(mine["responses"].sum()),
-        "straightline": int(mine["straightline"].sum()),
-        "speeder": int(mine["speeder"].sum()),
-        "duplicate": repeats_now,
-        "excluded": int(mine["flagged"].sum()) + repeats_now,
+    counts = response_counts[day_labels(response_counts["day"], freq, tz) == current]
+    flagged = counts["straightline"].astype(bool) | counts["speeder"].astype(bool)
+    repeat = ~flagged & counts["repeat"].astype(bool)
+    cleaning = {
+        "responses": int(counts["n"].sum()),
+        "straightline": int(counts.loc[counts["straightline"].astype(bool), "n"].sum()),
+        "speeder": int(counts.loc[counts["speeder"].astype(bool), "n"].sum()),
+        "duplicate": int(counts.loc[repeat, "n"].sum()),
+        "excluded": int(counts.loc[flagged | repeat, "n"].sum()),
     }
-    counts["kept"] = counts["responses"] - counts["excluded"]
-    return Histograms(answers, dims, counts, labels, current, labels[-2])
-
-
-def _answer_counts(answers: pd.DataFrame) -> pd.DataFrame:
-    keys = ["day", "question_key", "role", "dimension", "score"]
-    return answers.assign(n=1).groupby(keys, dropna=False)["n"].sum().reset_index()
-
-
-def _dimension_counts(answers: pd.DataFrame) -> pd.DataFrame:
-    items = answers[(answers["role"] == "item") & answers["dimension"].notna()]
-    per_response = items.groupby(["day", "response_id", "dimension"])["score"].agg(["sum", "count"])
-    per_response = per_response.rename(columns={"sum": "item_sum", "count": "item_count"}).reset_index()
-    keys = ["day", "dimension", "item_sum", "item_count"]
-    return per_response.assign(n=1).groupby(keys)["n"].sum().reset_index()
-
-
-def _dimension_values(counts: pd.DataFrame) -> pd.DataFrame:
-    """Each response's dimension score is its item mean: item_sum / item_count."""
-    return counts.assign(value=counts["item_sum"] / counts["item_count"])[["day", "dimension", "value", "n"]]
-
-
-def _minus(total: pd.DataFrame, part: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """``total`` − ``part`` per key (summed over versions and contexts), rows left with n > 0."""
-    both = pd.concat([total[[*keys, "n"]], part[[*keys, "n"]].assign(n=-part["n"])], ignore_index=True)
-    summed = both.groupby(list(keys), dropna=False)["n"].sum().reset_index()
-    return summed[summed["n"] > 0].reset_index(drop=True)
+    cleaning["kept"] = cleaning["responses"] - cleaning["excluded"]
+    return Histograms(answers, dims, cleaning, labels, current, labels[-2])
 
 
 def weighted_describe(

@@ -74,7 +74,12 @@ async def write(url: str, millions: float) -> dict[str, Any]:
             await connection.execute(text("ANALYZE"))
             rows = {
                 table: int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
-                for table in ("response_summaries", "daily_answer_counts", "daily_dimension_counts")
+                for table in (
+                    "response_summaries",
+                    "daily_response_counts",
+                    "daily_answer_counts",
+                    "daily_dimension_counts",
+                )
             }
         return {
             "answers": summary.answers,
@@ -113,9 +118,7 @@ async def aggregate_report(url: str, period: Freq) -> dict[str, Any]:
         hist = agg.histograms(
             stored.answer_counts,
             stored.dimension_counts,
-            stored.summaries,
-            stored.repeats,
-            stored.repeat_answers,
+            stored.response_counts,
             now,
             period,
             TZ,
@@ -126,8 +129,8 @@ async def aggregate_report(url: str, period: Freq) -> dict[str, Any]:
         for label in (hist.current, hist.previous):
             agg.satisfaction(hist, label)
             agg.nps_counts(hist, label)
-        rows = len(stored.answer_counts) + len(stored.dimension_counts) + len(stored.repeat_answers)
-        return {"seconds": time.perf_counter() - began, "rows_loaded": rows, "repeats": len(stored.repeats)}
+        rows = len(stored.answer_counts) + len(stored.dimension_counts) + len(stored.response_counts)
+        return {"seconds": time.perf_counter() - began, "rows_loaded": rows}
     finally:
         await engine.dispose()
 

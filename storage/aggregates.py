@@ -1,11 +1,15 @@
 """Report aggregates kept as responses complete (issue 15; tables and figure inventory in docs/AGGREGATES.md).
 
 On completion, in the same transaction as the answer that completes it, a response gets its
-summary row (context, times, cleaning flags) and, unless it is straight-lined or a speeder, its
-answers are added to the day's histograms: ``daily_answer_counts`` (question × score → n) and
-``daily_dimension_counts`` (dimension × item sum × item count → n). Days are local days of the
-response's first answer in ``analytics_settings.timezone``. ``rebuild`` recomputes everything from
-raw rows and is idempotent; the upkeep is idempotent too (a summary is only added once).
+summary row (context, times, cleaning flags, and ``repeats``: whether it follows the customer's
+first kept response of the same local day / week / month), is counted in
+``daily_response_counts`` by its flags and, unless it is straight-lined or a speeder, its answers
+are added to the day's histograms: ``daily_answer_counts`` (question × score → n) and
+``daily_dimension_counts`` (dimension × item sum × item count → n), both keyed by ``repeats`` too,
+so a report of any period length leaves that period's repeats out with a WHERE. Days are local
+days of the response's first answer in ``analytics_settings.timezone``. ``rebuild`` recomputes
+everything from raw rows and is idempotent; the upkeep is idempotent too (a summary is added once).
+One customer's completions are serialised by the per-chat lock, so their repeat flags cannot race.
 
 Readers return the histograms of a range of days as frames for :mod:`analysis.aggregate_figures`.
 """
@@ -63,25 +67,61 @@ ON CONFLICT (response_id) DO NOTHING
 RETURNING response_id
 """
 
-# {filter} is "s.response_id = ANY(:ids)" or "TRUE". ORDER BY: rows are locked in key order, so
-# two completions on the same day cannot deadlock on the histogram rows.
+REPEAT_BITS: Final = {"day": 1, "week": 2, "month": 4}
+
+# The repeat rule (analysis.cleaning): among a customer's kept responses of one local day / week /
+# month, ordered by start (then id), all but the first are repeats. {filter} limits the customers.
+_REPEATS_SQL: Final = f"""
+SELECT response_id, repeats AS old, new FROM (
+    SELECT k.response_id, k.repeats,
+           (CASE WHEN row_number() OVER (PARTITION BY k.respondent_id, date_trunc('day', k.local)
+                 ORDER BY k.started_at, k.response_id) > 1 THEN 1 ELSE 0 END)
+         | (CASE WHEN row_number() OVER (PARTITION BY k.respondent_id, date_trunc('week', k.local)
+                 ORDER BY k.started_at, k.response_id) > 1 THEN 2 ELSE 0 END)
+         | (CASE WHEN row_number() OVER (PARTITION BY k.respondent_id, date_trunc('month', k.local)
+                 ORDER BY k.started_at, k.response_id) > 1 THEN 4 ELSE 0 END) AS new
+    FROM (
+        SELECT s.response_id, s.respondent_id, s.started_at, s.repeats,
+               s.started_at AT TIME ZONE cfg.timezone AS local
+        FROM response_summaries s CROSS JOIN {_SETTINGS} cfg
+        WHERE {{filter}} AND NOT s.straightline AND NOT s.speeder
+    ) k
+) ranked
+WHERE repeats <> new OR response_id = ANY(CAST(:added AS int[]))
+"""
+
+# Histogram statements add (:sign = 1) or take back (:sign = −1) the responses {filter} selects,
+# under the flags their summaries hold. ORDER BY: rows are locked in key order, so two completions
+# on the same day cannot deadlock on the histogram rows.
+_RESPONSE_COUNTS_SQL: Final = f"""
+INSERT INTO daily_response_counts (
+    day, survey_version_id, {_CONTEXT}, straightline, speeder, repeats, n)
+SELECT s.day, s.survey_version_id, {_S_CONTEXT}, s.straightline, s.speeder, s.repeats, :sign * count(*)
+FROM response_summaries s
+WHERE {{filter}}
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ON CONFLICT (day, survey_version_id, {_CONTEXT}, straightline, speeder, repeats)
+DO UPDATE SET n = daily_response_counts.n + excluded.n
+"""
+
 _ANSWER_COUNTS_SQL: Final = f"""
-INSERT INTO daily_answer_counts (day, survey_version_id, {_CONTEXT}, question_id, score, n)
-SELECT s.day, s.survey_version_id, {_S_CONTEXT}, a.question_id, a.score, count(*)
+INSERT INTO daily_answer_counts (day, survey_version_id, {_CONTEXT}, repeats, question_id, score, n)
+SELECT s.day, s.survey_version_id, {_S_CONTEXT}, s.repeats, a.question_id, a.score, :sign * count(*)
 FROM response_summaries s JOIN answers a ON a.response_id = s.response_id
 WHERE {{filter}} AND NOT s.straightline AND NOT s.speeder AND a.score IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
-ON CONFLICT (day, survey_version_id, {_CONTEXT}, question_id, score)
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ON CONFLICT (day, survey_version_id, {_CONTEXT}, repeats, question_id, score)
 DO UPDATE SET n = daily_answer_counts.n + excluded.n
 """
 
 _DIMENSION_COUNTS_SQL: Final = f"""
 INSERT INTO daily_dimension_counts (
-    day, survey_version_id, {_CONTEXT}, dimension, item_sum, item_count, n)
-SELECT day, survey_version_id, {_CONTEXT}, dimension, item_sum, item_count, count(*)
+    day, survey_version_id, {_CONTEXT}, repeats, dimension, item_sum, item_count, n)
+SELECT day, survey_version_id, {_CONTEXT}, repeats, dimension, item_sum, item_count, :sign * count(*)
 FROM (
-    SELECT s.day, s.survey_version_id, {_S_CONTEXT}, q.dimension_key AS dimension,
+    SELECT s.day, s.survey_version_id, {_S_CONTEXT}, s.repeats, q.dimension_key AS dimension,
            sum(a.score) AS item_sum, count(*) AS item_count
     FROM response_summaries s
     JOIN answers a ON a.response_id = s.response_id
@@ -90,24 +130,51 @@ FROM (
           AND q.role = 'item' AND a.score IS NOT NULL AND q.dimension_key IS NOT NULL
     GROUP BY s.response_id, q.dimension_key
 ) per_response
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-ON CONFLICT (day, survey_version_id, {_CONTEXT}, dimension, item_sum, item_count)
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+ON CONFLICT (day, survey_version_id, {_CONTEXT}, repeats, dimension, item_sum, item_count)
 DO UPDATE SET n = daily_dimension_counts.n + excluded.n
 """
 
+_HISTOGRAMS: Final = (_RESPONSE_COUNTS_SQL, _ANSWER_COUNTS_SQL, _DIMENSION_COUNTS_SQL)
 _ONE = text(_SUMMARY_SQL.format(filter="r.id = :response_id"))
-_ONE_ANSWERS = text(_ANSWER_COUNTS_SQL.format(filter="s.response_id = :response_id"))
-_ONE_DIMENSIONS = text(_DIMENSION_COUNTS_SQL.format(filter="s.response_id = :response_id"))
+_ONE_CUSTOMER = text(
+    _REPEATS_SQL.format(
+        filter="s.respondent_id = (SELECT respondent_id FROM response_summaries"
+        " WHERE response_id = :response_id)"
+    )
+)
+_SOME = tuple(text(sql.format(filter="s.response_id = ANY(CAST(:ids AS int[]))")) for sql in _HISTOGRAMS)
+_SET_REPEATS = text(
+    "UPDATE response_summaries s SET repeats = m.new FROM unnest(CAST(:ids AS int[]), CAST(:new AS int[]))"
+    " AS m(id, new) WHERE s.response_id = m.id"
+)
+
+
+async def _histograms(executor: Executor, ids: list[int], sign: int) -> None:
+    for statement in _SOME:
+        await executor.execute(statement, {"ids": ids, "sign": sign})
 
 
 async def add_completed(executor: Executor, response_id: int) -> bool:
-    """Add a just-completed response to the aggregates (once); True if it was added now."""
+    """Add a just-completed response to the aggregates (once); True if it was added now.
+
+    A response that started before a customer's other kept response of the same day, week or
+    month (it completed later) makes that one a repeat: its counts move to the repeat rows.
+    """
     added = (await executor.execute(_ONE, {"response_id": response_id})).first()
     if added is None:
         return False
-    await executor.execute(_ONE_ANSWERS, {"response_id": response_id})
-    await executor.execute(_ONE_DIMENSIONS, {"response_id": response_id})
+    changes = (
+        await executor.execute(_ONE_CUSTOMER, {"response_id": response_id, "added": [response_id]})
+    ).all()
+    moved = [int(row[0]) for row in changes if int(row[0]) != response_id]
+    if moved:
+        await _histograms(executor, moved, -1)
+    if changes:
+        ids, new = [int(row[0]) for row in changes], [int(row[2]) for row in changes]
+        await executor.execute(_SET_REPEATS, {"ids": ids, "new": new})
+    await _histograms(executor, [*moved, response_id], 1)
     return True
 
 
@@ -135,7 +202,10 @@ async def rebuild(
         # adding to tables about to be replaced.
         await connection.execute(text("LOCK TABLE analytics_settings IN ACCESS EXCLUSIVE MODE"))
         await connection.execute(
-            text("TRUNCATE response_summaries, daily_answer_counts, daily_dimension_counts")
+            text(
+                "TRUNCATE response_summaries, daily_response_counts, daily_answer_counts,"
+                " daily_dimension_counts"
+            )
         )
         await connection.execute(
             text(
@@ -147,20 +217,23 @@ async def rebuild(
         )
         added = await connection.execute(text(_SUMMARY_SQL.format(filter="TRUE")))
         count = len(added.fetchall())
-        await connection.execute(text(_ANSWER_COUNTS_SQL.format(filter="TRUE")))
-        await connection.execute(text(_DIMENSION_COUNTS_SQL.format(filter="TRUE")))
+        repeats = text(
+            "UPDATE response_summaries t SET repeats = r.new"
+            f" FROM ({_REPEATS_SQL.format(filter='TRUE')}) r WHERE t.response_id = r.response_id"
+        )
+        await connection.execute(repeats, {"added": []})
+        for sql in _HISTOGRAMS:
+            await connection.execute(text(sql.format(filter="TRUE")), {"sign": 1})
     return count
 
 
 @dataclass(frozen=True)
 class AggregateFrames:
-    """The histograms and cleaning inputs of a range of local days."""
+    """The histograms of a range of local days, for one report period length."""
 
-    answer_counts: pd.DataFrame  # day, survey_version_id, question_key, role, dimension, score, n
-    dimension_counts: pd.DataFrame  # day, survey_version_id, dimension, item_sum, item_count, n
-    summaries: pd.DataFrame  # day, responses, straightline, speeder, flagged (counts per day)
-    repeats: pd.DataFrame  # response_id, respondent_id, started_at, day, cycle: kept responses of repeaters
-    repeat_answers: pd.DataFrame  # response_id, survey_version_id, question_key, role, dimension, score
+    answer_counts: pd.DataFrame  # day, question_key, role, dimension, score, n
+    dimension_counts: pd.DataFrame  # day, dimension, item_sum, item_count, n
+    response_counts: pd.DataFrame  # day, straightline, speeder, repeat, n
 
 
 async def _frame(executor: Executor, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -168,72 +241,45 @@ async def _frame(executor: Executor, sql: str, params: dict[str, Any]) -> pd.Dat
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-async def load_aggregates(executor: Executor, first_day: date, last_day: date, cycle: str) -> AggregateFrames:
-    """Histograms of [first_day, last_day] summed over contexts, and what the repeat rule needs.
+async def load_aggregates(
+    executor: Executor, first_day: date, last_day: date, freq: periods.Freq
+) -> AggregateFrames:
+    """Histograms of [first_day, last_day] summed over versions and contexts, repeats of ``freq`` left out.
 
-    ``cycle`` is the PostgreSQL date_trunc unit of the report period ('day', 'week', 'month'):
-    customers with more than one kept response in a cycle are repeats, and the raw answers of
-    those responses (a few) come along so the report can take the later ones back out.
+    Repeats are the cleaning rule "one response per customer per cycle" with the report period
+    as the cycle; the response counts keep them (as ``repeat``) for the cleaning table.
     """
-    days = {"first": first_day, "last": last_day}
+    params = {"first": first_day, "last": last_day, "bit": REPEAT_BITS[freq]}
     answer_counts = await _frame(
         executor,
         """
-        SELECT c.day, c.survey_version_id, q.key AS question_key, q.role, q.dimension_key AS dimension,
-               c.score, sum(c.n)::bigint AS n
+        SELECT c.day, q.key AS question_key, q.role, q.dimension_key AS dimension, c.score,
+               sum(c.n)::bigint AS n
         FROM daily_answer_counts c JOIN questions q ON q.id = c.question_id
-        WHERE c.day BETWEEN :first AND :last
-        GROUP BY 1, 2, 3, 4, 5, 6
+        WHERE c.day BETWEEN :first AND :last AND c.repeats & :bit = 0
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(c.n) > 0
         """,
-        days,
+        params,
     )
     dimension_counts = await _frame(
         executor,
         """
-        SELECT day, survey_version_id, dimension, item_sum, item_count, sum(n)::bigint AS n
-        FROM daily_dimension_counts WHERE day BETWEEN :first AND :last
-        GROUP BY 1, 2, 3, 4, 5
+        SELECT day, dimension, item_sum, item_count, sum(n)::bigint AS n
+        FROM daily_dimension_counts WHERE day BETWEEN :first AND :last AND repeats & :bit = 0
+        GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0
         """,
-        days,
+        params,
     )
-    # Counts per day for the cleaning table; per response only where a customer repeats.
-    summaries = await _frame(
+    response_counts = await _frame(
         executor,
         """
-        SELECT day, count(*) AS responses, count(*) FILTER (WHERE straightline) AS straightline,
-               count(*) FILTER (WHERE speeder) AS speeder,
-               count(*) FILTER (WHERE straightline OR speeder) AS flagged
-        FROM response_summaries WHERE day BETWEEN :first AND :last GROUP BY day
+        SELECT day, straightline, speeder, repeats & :bit <> 0 AS repeat, sum(n)::bigint AS n
+        FROM daily_response_counts WHERE day BETWEEN :first AND :last
+        GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0
         """,
-        days,
+        params,
     )
-    repeats = await _frame(
-        executor,
-        f"""
-        WITH kept AS (
-            SELECT s.response_id, s.respondent_id, s.started_at, s.day,
-                   date_trunc('{cycle}', s.started_at AT TIME ZONE cfg.timezone) AS cycle
-            FROM response_summaries s CROSS JOIN {_SETTINGS} cfg
-            WHERE s.day BETWEEN :first AND :last AND NOT s.straightline AND NOT s.speeder
-        )
-        SELECT k.response_id, k.respondent_id, k.started_at, k.day, k.cycle
-        FROM kept k JOIN (
-            SELECT respondent_id, cycle FROM kept GROUP BY 1, 2 HAVING count(*) > 1
-        ) r USING (respondent_id, cycle)
-        """,
-        days,
-    )
-    repeat_answers = await _frame(
-        executor,
-        """
-        SELECT a.response_id, r.survey_version_id, q.key AS question_key, q.role,
-               q.dimension_key AS dimension, a.score
-        FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions q ON q.id = a.question_id
-        WHERE a.response_id = ANY(:ids) AND a.score IS NOT NULL
-        """,
-        {"ids": [int(i) for i in repeats["response_id"]] if len(repeats) else []},
-    )
-    return AggregateFrames(answer_counts, dimension_counts, summaries, repeats, repeat_answers)
+    return AggregateFrames(answer_counts, dimension_counts, response_counts)
 
 
 async def load_for_report(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -477,7 +478,10 @@ class ResponseSummary(Base):
     """One completed response: its context, times, answer counts and cleaning flags."""
 
     __tablename__ = "response_summaries"
-    __table_args__ = (Index("ix_response_summaries_day", "day"),)
+    __table_args__ = (
+        Index("ix_response_summaries_day", "day"),
+        Index("ix_response_summaries_respondent_id", "respondent_id"),
+    )
     response_id: Mapped[int] = mapped_column(
         ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
@@ -498,6 +502,25 @@ class ResponseSummary(Base):
     item_max: Mapped[float | None] = mapped_column(Float)
     straightline: Mapped[bool] = mapped_column(Boolean)
     speeder: Mapped[bool] = mapped_column(Boolean)
+    # Bits: 1 day, 2 week, 4 month — a kept response after the customer's first kept one of that
+    # local day / week / month (the cleaning's repeat rule for a report of that period).
+    repeats: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+
+
+class DailyResponseCount(Base):
+    """How many completed responses of a day and context carried each combination of cleaning flags."""
+
+    __tablename__ = "daily_response_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    straightline: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    speeder: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class DailyAnswerCount(Base):
@@ -510,6 +533,7 @@ class DailyAnswerCount(Base):
     branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     score: Mapped[float] = mapped_column(Float, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
@@ -525,6 +549,7 @@ class DailyDimensionCount(Base):
     branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     dimension: Mapped[str] = mapped_column(Text, primary_key=True)
     item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
     item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -103,9 +103,7 @@ async def _both(engine: AsyncEngine, freq: Freq) -> tuple[Report, agg.Histograms
     hist = agg.histograms(
         stored.answer_counts,
         stored.dimension_counts,
-        stored.summaries,
-        stored.repeats,
-        stored.repeat_answers,
+        stored.response_counts,
         NOW,
         freq,
         TZ,

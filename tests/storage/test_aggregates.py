@@ -63,7 +63,7 @@ async def _rows(engine: AsyncEngine, table: str) -> list[dict[str, Any]]:
 
 
 async def _snapshot(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
-    tables = ("response_summaries", "daily_answer_counts", "daily_dimension_counts")
+    tables = ("response_summaries", "daily_response_counts", "daily_answer_counts", "daily_dimension_counts")
     return {table: await _rows(engine, table) for table in tables}
 
 
@@ -128,3 +128,25 @@ async def test_rebuild_equals_the_upkeep_and_recuts_days_in_another_zone(db: Asy
     await rebuild(db, "Asia/Shanghai")
     days = {str(row["day"]) for row in await _rows(db, "response_summaries")}
     assert days == {"2025-03-02", "2025-03-03"}
+
+
+async def test_a_response_completed_late_makes_the_later_started_one_a_repeat(db: AsyncEngine) -> None:
+    """The repeat rule orders by start: an earlier start completed last takes over as the first."""
+    later = await _answered(db, 20, VARIED, EARLY_MONDAY + pd.Timedelta(hours=3), gap=10)
+    earlier = await _answered(db, 20, FLAT | {"resp_speed": 5}, EARLY_MONDAY, gap=10)
+    await _complete(db, later)
+    first_alone = {r["response_id"]: r["repeats"] for r in await _rows(db, "response_summaries")}
+    assert first_alone == {later: 0}
+    await _complete(db, earlier)
+
+    repeats = {r["response_id"]: r["repeats"] for r in await _rows(db, "response_summaries")}
+    assert repeats == {earlier: 0, later: 1 | 2 | 4}  # same local day, week and month
+    counts = await _rows(db, "daily_answer_counts")
+    assert {r["repeats"] for r in counts if r["n"] > 0} == {0, 7}
+    kept = await _snapshot(db)
+    await rebuild(db, "Asia/Shanghai")
+    rebuilt = await _snapshot(db)
+    # The upkeep may leave rows at n = 0 where counts moved; the rebuild never writes them.
+    for table in ("daily_response_counts", "daily_answer_counts", "daily_dimension_counts"):
+        kept[table] = [row for row in kept[table] if row["n"] != 0]
+    assert rebuilt == kept

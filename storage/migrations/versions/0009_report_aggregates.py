@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("item_max", sa.Float(), nullable=True),
         sa.Column("straightline", sa.Boolean(), nullable=False),
         sa.Column("speeder", sa.Boolean(), nullable=False),
+        sa.Column("repeats", sa.SmallInteger(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["response_id"],
             ["responses.id"],
@@ -62,16 +63,45 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("response_id", name=op.f("pk_response_summaries")),
     )
     op.create_index("ix_response_summaries_day", "response_summaries", ["day"], unique=False)
+    op.create_index(
+        "ix_response_summaries_respondent_id", "response_summaries", ["respondent_id"], unique=False
+    )
+    op.create_table(
+        "daily_response_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("survey_version_id", sa.Integer(), nullable=False),
+        *_context_columns(),
+        sa.Column("straightline", sa.Boolean(), nullable=False),
+        sa.Column("speeder", sa.Boolean(), nullable=False),
+        sa.Column("repeats", sa.SmallInteger(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day",
+            "survey_version_id",
+            *CONTEXT,
+            "straightline",
+            "speeder",
+            "repeats",
+            name=op.f("pk_daily_response_counts"),
+        ),
+    )
     op.create_table(
         "daily_answer_counts",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("survey_version_id", sa.Integer(), nullable=False),
         *_context_columns(),
+        sa.Column("repeats", sa.SmallInteger(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "day", "survey_version_id", *CONTEXT, "question_id", "score", name=op.f("pk_daily_answer_counts")
+            "day",
+            "survey_version_id",
+            *CONTEXT,
+            "repeats",
+            "question_id",
+            "score",
+            name=op.f("pk_daily_answer_counts"),
         ),
     )
     op.create_table(
@@ -79,6 +109,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("survey_version_id", sa.Integer(), nullable=False),
         *_context_columns(),
+        sa.Column("repeats", sa.SmallInteger(), nullable=False),
         sa.Column("dimension", sa.Text(), nullable=False),
         sa.Column("item_sum", sa.Float(), nullable=False),
         sa.Column("item_count", sa.Integer(), nullable=False),
@@ -87,6 +118,7 @@ def upgrade() -> None:
             "day",
             "survey_version_id",
             *CONTEXT,
+            "repeats",
             "dimension",
             "item_sum",
             "item_count",
@@ -98,6 +130,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("daily_dimension_counts")
     op.drop_table("daily_answer_counts")
+    op.drop_table("daily_response_counts")
+    op.drop_index("ix_response_summaries_respondent_id", table_name="response_summaries")
     op.drop_index("ix_response_summaries_day", table_name="response_summaries")
     op.drop_table("response_summaries")
     op.drop_table("analytics_settings")
