@@ -144,7 +144,13 @@ _ONE_CUSTOMER = text(
         " WHERE response_id = :response_id)"
     )
 )
-_SOME = tuple(text(sql.format(filter="s.response_id = ANY(CAST(:ids AS int[]))")) for sql in _HISTOGRAMS)
+_SOME_FILTER: Final = "s.response_id = ANY(CAST(:ids AS int[]))"
+# One statement, one round trip: PostgreSQL runs data-modifying CTEs on the same snapshot.
+_SOME = text(
+    f"WITH responses_added AS ({_RESPONSE_COUNTS_SQL.format(filter=_SOME_FILTER)}),"
+    f" answers_added AS ({_ANSWER_COUNTS_SQL.format(filter=_SOME_FILTER)})"
+    f" {_DIMENSION_COUNTS_SQL.format(filter=_SOME_FILTER)}"
+)
 _SET_REPEATS = text(
     "UPDATE response_summaries s SET repeats = m.new FROM unnest(CAST(:ids AS int[]), CAST(:new AS int[]))"
     " AS m(id, new) WHERE s.response_id = m.id"
@@ -152,8 +158,7 @@ _SET_REPEATS = text(
 
 
 async def _histograms(executor: Executor, ids: list[int], sign: int) -> None:
-    for statement in _SOME:
-        await executor.execute(statement, {"ids": ids, "sign": sign})
+    await executor.execute(_SOME, {"ids": ids, "sign": sign})
 
 
 async def add_completed(executor: Executor, response_id: int) -> bool:
@@ -171,8 +176,9 @@ async def add_completed(executor: Executor, response_id: int) -> bool:
     moved = [int(row[0]) for row in changes if int(row[0]) != response_id]
     if moved:
         await _histograms(executor, moved, -1)
-    if changes:
-        ids, new = [int(row[0]) for row in changes], [int(row[2]) for row in changes]
+    changed = [row for row in changes if int(row[1]) != int(row[2])]
+    if changed:
+        ids, new = [int(row[0]) for row in changed], [int(row[2]) for row in changed]
         await executor.execute(_SET_REPEATS, {"ids": ids, "new": new})
     await _histograms(executor, [*moved, response_id], 1)
     return True
