@@ -289,16 +289,23 @@ async def load_aggregates(
 
 
 async def load_for_report(
-    executor: Executor, now: pd.Timestamp, freq: periods.Freq, tz: str, trend_periods: int = 8
+    executor: Executor,
+    now: pd.Timestamp,
+    freq: periods.Freq,
+    tz: str,
+    trend_periods: int = 8,
+    min_items: int = 5,
+    min_seconds_per_item: float = 2.0,
 ) -> AggregateFrames:
     """The aggregates of a report's trend window ending at ``now`` (periods in ``tz``).
 
-    Raises ValueError when the stored days were cut in another zone: run ``tingjian analytics
-    rebuild`` after changing TIMEZONE.
+    Raises ValueError when the stored days were cut in another zone or flagged with other
+    cleaning thresholds: run ``tingjian analytics rebuild`` after changing TIMEZONE.
     """
     stored = await aggregate_settings(executor)
-    if stored.timezone != tz:
-        raise ValueError(f"report aggregates are cut in {stored.timezone}, not {tz}: rebuild them")
+    wanted = AggregateSettings(tz, min_items, min_seconds_per_item)
+    if stored != wanted:
+        raise ValueError(f"report aggregates are cut as {stored}, not {wanted}: rebuild them")
     bounds = periods.last_periods(now, max(trend_periods, 2), freq, tz)
     first = bounds[0].start.tz_convert(tz).date()
     last = pd.Timestamp(now).tz_convert(tz).date()

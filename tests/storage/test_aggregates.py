@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.aggregates import add_completed, rebuild
+from storage.aggregates import add_completed, load_for_report, rebuild
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
 
@@ -125,6 +126,10 @@ async def test_rebuild_equals_the_upkeep_and_recuts_days_in_another_zone(db: Asy
     await rebuild(db, "UTC")
     days = {str(row["day"]) for row in await _rows(db, "response_summaries")}
     assert days == {"2025-03-02"}  # 15:59–16:03 UTC is all Sunday in UTC
+    async with db.connect() as connection:  # days cut in UTC cannot serve a Shanghai report
+        with pytest.raises(ValueError, match="rebuild"):
+            await load_for_report(connection, EARLY_MONDAY, "week", "Asia/Shanghai")
+        assert len((await load_for_report(connection, EARLY_MONDAY, "week", "UTC")).answer_counts) > 0
     await rebuild(db, "Asia/Shanghai")
     days = {str(row["day"]) for row in await _rows(db, "response_summaries")}
     assert days == {"2025-03-02", "2025-03-03"}
