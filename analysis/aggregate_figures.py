@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
-from analysis.index import compare_periods
+from analysis.index import STATUS_DOWN, compare_periods, compare_to_baseline
+from analysis.priorities import ipa
 from analysis.scores import NpsCounts
 from analysis.stats import LOW_RATING_MAX, t_half_width
 from dialogs.terms import DIMENSIONS
@@ -170,8 +171,20 @@ def present_dimensions(hist: Histograms) -> list[str]:
     return ordered or list(DIMENSIONS)
 
 
-def dimension_table(hist: Histograms, min_n: int) -> pd.DataFrame:
-    """The report's dimension rows (n, mean, CI, low share, change vs previous) without the baseline."""
+def history_baseline(hist: Histograms) -> dict[str, float]:
+    """基准值 from history: each dimension's mean over the trend periods before the current one."""
+    earlier = [label for label in hist.labels if label != hist.current]
+    means = dimension_scores(hist, earlier).dropna(subset=["mean"])
+    return {str(d): float(m) for d, m in zip(means["dimension"], means["mean"], strict=True)}
+
+
+def dimension_table(
+    hist: Histograms, min_n: int, baseline: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """The report's dimension rows: n, mean, CI, low share, change vs previous and vs the baseline.
+
+    ``baseline``: the configured 基准值, else :func:`history_baseline`.
+    """
     cur = dimension_scores(hist, [hist.current])
     prev = dimension_scores(hist, [hist.previous])
     table = pd.DataFrame({"dimension": present_dimensions(hist)}).merge(cur, on="dimension", how="left")
@@ -180,7 +193,28 @@ def dimension_table(hist: Histograms, min_n: int) -> pd.DataFrame:
     table["previous"] = table["dimension"].map(change["mean_prev"])
     table["change"] = table["dimension"].map(change["diff"])
     table["change_status"] = table["dimension"].map(change["status"]).astype("str")
+    against = compare_to_baseline(table, baseline if baseline else history_baseline(hist), min_n=min_n)
+    table["baseline"] = against["baseline"]
+    table["vs_baseline"] = against["diff"]
+    table["baseline_status"] = against["status"].astype("str")
+    table["below_baseline"] = against["status"] == STATUS_DOWN
     return table
+
+
+def ipa_table(hist: Histograms, dims: pd.DataFrame) -> pd.DataFrame:
+    """IPA on this period's dimension means with stated importance (this period's, else the window's).
+
+    Importance from the index weights (a survey without importance items) is not served here.
+    """
+    importance = hist.answers[hist.answers["role"] == "importance"]
+    stated = importance[importance["period"] == hist.current]
+    if stated.empty:
+        stated = importance
+    if stated.empty:
+        raise ValueError("no stated importance: the IPA needs the index weights")
+    means = weighted_describe(stated, "score", ["dimension"])
+    performance = dims.dropna(subset=["mean"])
+    return ipa(float_map(means, "dimension", "mean"), float_map(performance, "dimension", "mean"))
 
 
 def dimension_trend(hist: Histograms) -> pd.DataFrame:

@@ -135,6 +135,7 @@ async def test_every_served_figure_equals_the_raw_one(history: AsyncEngine, freq
     assert report.cleaning["straightline"] + report.cleaning["speeder"] >= 1
 
     numbers = ["n", "mean", "std", "ci_low", "ci_high", "low_share", "n_answers", "previous", "change"]
+    numbers += ["baseline", "vs_baseline", "change_status", "baseline_status", "below_baseline"]
     _same(
         report.dimensions,
         agg.dimension_table(hist, report.meta.min_n),
@@ -146,6 +147,15 @@ async def test_every_served_figure_equals_the_raw_one(history: AsyncEngine, freq
         agg.question_scores(hist, hist.current),
         ["question_key"],
         ["n", "mean", "std", "ci_low", "ci_high", "low_share", "role"],
+    )
+    ipa_columns = ["importance", "performance", "gap", "quadrant", "importance_cross", "performance_cross"]
+    ipa_columns = [c for c in ipa_columns if c in report.ipa.columns]
+    assert len(ipa_columns) >= 4
+    _same(
+        report.ipa,
+        agg.ipa_table(hist, agg.dimension_table(hist, report.meta.min_n)),
+        ["dimension"],
+        ipa_columns,
     )
     trend = report.dimension_trend
     _same(trend, agg.dimension_trend(hist), ["period", "dimension"], ["n", "mean", "ci_low", "ci_high"])
