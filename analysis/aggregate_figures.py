@@ -230,3 +230,9 @@ def dimension_trend(hist: Histograms) -> pd.DataFrame:
 def float_map(table: pd.DataFrame, key: str, value: str) -> Mapping[str, float]:
     """A column as {key: float} (for comparisons and digests)."""
     return {str(k): float(v) for k, v in zip(table[key], table[value], strict=True)}
+
+
+def trend_satisfaction(hist: Histograms) -> pd.DataFrame:
+    """Per trend period: CSAT and NPS (the trend table's satisfaction columns)."""
+    rows = [{"period": label, **satisfaction(hist, label)} for label in hist.labels]
+    return pd.DataFrame(rows)[["period", "csat", "nps"]]

@@ -160,6 +160,7 @@ async def test_every_served_figure_equals_the_raw_one(history: AsyncEngine, freq
     trend = report.dimension_trend
     _same(trend, agg.dimension_trend(hist), ["period", "dimension"], ["n", "mean", "ci_low", "ci_high"])
 
+    _same(report.trend, agg.trend_satisfaction(hist), ["period"], ["csat", "nps"])
     for which, label in (("current", hist.current), ("previous", hist.previous)):
         raw = report.satisfaction[report.satisfaction["which"] == which].iloc[0]
         mine = agg.satisfaction(hist, label)
