@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
-from analysis.index import STATUS_DOWN, compare_periods, compare_to_baseline
+from analysis.index import STATUS_DOWN, compare_periods, compare_to_baseline, index_from_means
 from analysis.priorities import ipa
 from analysis.scores import NpsCounts
 from analysis.stats import LOW_RATING_MAX, t_half_width
@@ -236,3 +236,20 @@ def trend_satisfaction(hist: Histograms) -> pd.DataFrame:
     """Per trend period: CSAT and NPS (the trend table's satisfaction columns)."""
     rows = [{"period": label, **satisfaction(hist, label)} for label in hist.labels]
     return pd.DataFrame(rows)[["period", "csat", "nps"]]
+
+
+def trend_index(hist: Histograms, weights: Mapping[str, float]) -> pd.DataFrame:
+    """Per trend period: the index from its dimension means (the report's trend column).
+
+    Served when the weights do not come from this window's data (AHP from its file, configured,
+    or equal); data-driven weights need the cross-products not yet kept (docs/AGGREGATES.md).
+    The current index's CI and n need each response's weighted score and are not served here.
+    """
+    means = dimension_scores(hist, hist.labels, by_period=True)
+    rows = []
+    for label in hist.labels:
+        mine = means[means["period"] == label].dropna(subset=["mean"])
+        rows.append(
+            {"period": label, "index": index_from_means(float_map(mine, "dimension", "mean"), weights)}
+        )
+    return pd.DataFrame(rows)

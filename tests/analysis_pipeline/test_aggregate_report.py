@@ -161,6 +161,16 @@ async def test_every_served_figure_equals_the_raw_one(history: AsyncEngine, freq
     _same(trend, agg.dimension_trend(hist), ["period", "dimension"], ["n", "mean", "ci_low", "ci_high"])
 
     _same(report.trend, agg.trend_satisfaction(hist), ["period"], ["csat", "nps"])
+    # The default weights (AHP from its file) do not depend on the data: the index follows the means.
+    assert report.meta.weights_used == "ahp"
+    weights = dict(zip(report.weights["dimension"], report.weights["used"], strict=True))
+    _same(report.trend, agg.trend_index(hist, weights), ["period"], ["index"])
+    index = agg.trend_index(hist, weights).set_index("period")["index"]
+    np.testing.assert_allclose(
+        [report.index["index"].iloc[0], report.index["previous"].iloc[0]],
+        [index[hist.current], index[hist.previous]],
+        rtol=1e-9,
+    )
     for which, label in (("current", hist.current), ("previous", hist.previous)):
         raw = report.satisfaction[report.satisfaction["which"] == which].iloc[0]
         mine = agg.satisfaction(hist, label)
