@@ -26,6 +26,7 @@ from analysis import synthetic
 from analysis.complaints import keywords as complaint_keywords
 from analysis.periods import DEFAULT_TZ
 from dialogs.survey import Survey
+from storage.aggregates import rebuild as rebuild_aggregates
 from storage.demo_follow_ups import DemoLoop, demo_rules, generate_loop, reason_options
 
 # Far above today's Telegram user ids, so demo customers never collide with real ones.
@@ -108,6 +109,8 @@ async def write_demo_data(engine: AsyncEngine, survey_version_id: int, config: D
             answered, data.responses, comments, options, demo_rules(config.tz), data.now, config.seed
         )
         n_events += await _copy_loop(raw, loop, data.responses, respondent_ids, response_ids, data.now)
+    # COPY bypasses the repositories' upkeep: recompute the report aggregates from the raw rows.
+    await rebuild_aggregates(engine, config.tz)
     return DemoSummary(
         respondents=len(customers),
         responses=len(data.responses),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -457,3 +460,97 @@ class ApiIdempotencyKey(Base):
     status_code: Mapped[int]
     body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(server_default=_now(), index=True)
+
+
+# Report aggregates (issue 15, docs/AGGREGATES.md): kept by storage/aggregates.py as responses complete.
+class AnalyticsSettings(Base):
+    """The one row saying how the aggregates were cut: time zone of the days, cleaning thresholds."""
+
+    __tablename__ = "analytics_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True, server_default=text("1"), autoincrement=False)
+    timezone: Mapped[str] = mapped_column(Text)
+    min_items: Mapped[int]
+    min_seconds_per_item: Mapped[float] = mapped_column(Float)
+
+
+class ResponseSummary(Base):
+    """One completed response: its context, times, answer counts and cleaning flags."""
+
+    __tablename__ = "response_summaries"
+    __table_args__ = (
+        Index("ix_response_summaries_day", "day"),
+        Index("ix_response_summaries_respondent_id", "respondent_id"),
+    )
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    respondent_id: Mapped[int]
+    survey_version_id: Mapped[int]
+    channel: Mapped[str] = mapped_column(Text, server_default="")
+    branch: Mapped[str] = mapped_column(Text, server_default="")
+    staff: Mapped[str] = mapped_column(Text, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, server_default="")
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    first_answer_at: Mapped[datetime]
+    last_answer_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    answers: Mapped[int]
+    items: Mapped[int]
+    item_min: Mapped[float | None] = mapped_column(Float)
+    item_max: Mapped[float | None] = mapped_column(Float)
+    straightline: Mapped[bool] = mapped_column(Boolean)
+    speeder: Mapped[bool] = mapped_column(Boolean)
+    # Bits: 1 day, 2 week, 4 month — a kept response after the customer's first kept one of that
+    # local day / week / month (the cleaning's repeat rule for a report of that period).
+    repeats: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+
+
+class DailyResponseCount(Base):
+    """How many completed responses of a day and context carried each combination of cleaning flags."""
+
+    __tablename__ = "daily_response_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    straightline: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    speeder: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyAnswerCount(Base):
+    """How many kept answers of a day and context gave a question a score (a histogram)."""
+
+    __tablename__ = "daily_answer_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    score: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyDimensionCount(Base):
+    """How many kept responses of a day and context summed ``item_sum`` over ``item_count`` items."""
+
+    __tablename__ = "daily_dimension_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    dimension: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
+    item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -8,6 +8,7 @@ from sqlalchemy import Table, bindparam, delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.aggregates import add_completed
 from storage.models import AnswerRow, Response
 
 _answers = cast(Table, AnswerRow.__table__)  # Core statements: no ORM bulk-insert machinery
@@ -61,12 +62,13 @@ class ResponseRepository:
             )
 
     async def complete(self, response_id: int) -> None:
-        """Mark a response completed."""
+        """Mark a response completed and add it to the report aggregates (same transaction)."""
         await self.session.execute(
             update(Response)
             .where(Response.id == response_id)
             .values(status="completed", completed_at=func.now())
         )
+        await add_completed(self.session, response_id)
 
     async def abandon(self, response_id: int) -> None:
         """Mark an unfinished response abandoned (the customer started over)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import log_privacy
+from bot.cli.analytics import add_analytics_commands
 from bot.cli.classifier import add_classifier_commands
 from bot.cli.kpi import add_distribution_commands
 from bot.cli.report import add_report_commands
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_distribution_commands(commands)
     add_classifier_commands(commands)
+    add_analytics_commands(commands)
     return parser
 
 
