@@ -14,6 +14,7 @@ from bot import log_privacy
 from bot.cli.classifier import add_classifier_commands
 from bot.cli.kpi import add_distribution_commands
 from bot.cli.report import add_report_commands
+from bot.cli.worker import add_worker_command
 from bot.config import ConfigError, Settings, load_settings
 from storage.migrate import DatabaseBehind
 
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_distribution_commands(commands)
     add_classifier_commands(commands)
+    add_worker_command(commands)
     return parser
 
 
