@@ -47,6 +47,7 @@ async def test_two_workers_never_run_the_same_job(
     db: AsyncEngine, second_engine: AsyncEngine, emulator: BotAPIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[tuple[int, str]] = []
+    all_ran = asyncio.Event()
 
     async def record(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
         runs.append((payload["n"], (ctx.engine is db and "first") or "second"))
@@ -64,9 +65,7 @@ async def test_two_workers_never_run_the_same_job(
     ]
     tasks = [asyncio.create_task(w.run_forever()) for w in workers]
     try:
-        async with asyncio.timeout(30):
-            while len(runs) < 40:
-                await asyncio.sleep(0.05)
+        await asyncio.wait_for(all_ran.wait(), 30)
         await asyncio.sleep(0.3)  # time for a double run to show up
     finally:
         for task in tasks:
