@@ -15,7 +15,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from analysis.complaints import classify, is_thin, keywords, suggest_dimension
+from bot import classifier_loading
 from bot.callbacks import ComplaintCb
 from dialogs.complaint_flow import (
     SHARE_CONTACT_LABEL,
@@ -39,7 +39,11 @@ from storage.unit_of_work import UnitOfWork
 FLOW = COMPLAINT
 
 
+# analysis.complaints (jieba, numpy) is imported on first use: `advance` waits for the background load
+# (bot/classifier_loading.py) first, so by then the import is a dictionary lookup.
 def _classify(text: str) -> Guess:
+    from analysis.complaints import classify
+
     result = classify(text)
     return Guess(
         result.category,
@@ -53,7 +57,19 @@ def _classify(text: str) -> Guess:
 
 def complaint_flow() -> ComplaintFlow:
     """The complaint conversation wired to the jieba-based text analysis."""
-    return ComplaintFlow(classify=_classify, suggest_dimension=suggest_dimension, is_thin=is_thin)
+    return ComplaintFlow(classify=_classify, suggest_dimension=_suggest_dimension, is_thin=_is_thin)
+
+
+def _suggest_dimension(text: str, category: str) -> str | None:
+    from analysis.complaints import suggest_dimension
+
+    return suggest_dimension(text, category)
+
+
+def _is_thin(text: str) -> bool:
+    from analysis.complaints import is_thin
+
+    return is_thin(text)
 
 
 def draft_of(conversation: Conversation) -> ComplaintState | None:
@@ -78,6 +94,7 @@ async def advance(
     conversation: Conversation,
 ) -> tuple[Step, Complaint | None]:
     """Apply one input; open the ticket when the draft is submitted. Returns the step and the ticket."""
+    await classifier_loading.ready()  # at once after start-up; the first complaint waits for the load
     step = flow.handle(state, event)
     source = None if conversation.complaint is None else conversation.complaint.source_response_id
     opened: Complaint | None = None
@@ -93,6 +110,8 @@ async def advance(
 
 
 def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
+    from analysis.complaints import keywords
+
     complaint = effect.complaint
     found = keywords(complaint.description) if complaint.description else ()
     return replace(complaint, keywords=found, source_response_id=source)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="postgresql+asyncpg://…; empty → embedded PostgreSQL"
     )
+    # Analytics reads of the worker (the frames of reports, digests, exports, /kpis) go here when set,
+    # e.g. a read replica; empty → DATABASE_URL.
+    analytics_database_url: SecretStr | None = Field(default=None, description="read replica for reports")
+    # `tingjian run` starts one worker as a child process; false when workers run apart (`tingjian worker`).
+    run_worker: bool = True
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     telegram_api_base: str = TELEGRAM_API
     default_language: Literal["zh", "en"] = "zh"
@@ -146,7 +151,7 @@ class Settings(BaseSettings):
                 raise ValueError("looks malformed: expected <digits>:<secret> as given by @BotFather")
         return value if value is not None and value.get_secret_value() else None
 
-    @field_validator("database_url")
+    @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aiogram import Bot
 
-from analysis.complaints import classify, keywords
+from bot import classifier_loading
 from bot.config import Settings
 from bot.tickets import category_name, tell_admins
 from dialogs.complaint_flow import excerpt
@@ -56,7 +56,12 @@ async def after_survey(
     await uow.follow_ups.set_reasons(state.response_id, reasons)
     categories = [category for _, category in reasons]
     text = comment_text(survey, answers)
-    guess = classify(text) if text.strip() else None
+    guess = None
+    if text.strip():
+        await classifier_loading.ready()  # loaded in the background at start; waits only that long
+        from analysis.complaints import classify
+
+        guess = classify(text)
     case = None
     rating = low_rating(survey, answers, rules.threshold)
     if rating is not None:
@@ -71,7 +76,7 @@ async def after_survey(
             severity="medium",  # a case's deadlines are its own working days, not a severity's SLA
             wants_contact=True,  # the revisit is the contact, in this chat
             phone=None,
-            keywords=keywords(text) if guess else (),
+            keywords=_keywords(text) if guess else (),
             source_response_id=state.response_id,
             category_secondary=guess.secondary if guess else None,
             category_evidence=guess.evidence if guess else (),
@@ -91,6 +96,12 @@ async def after_survey(
             response_id=state.response_id,
         )
     return case
+
+
+def _keywords(text: str) -> list[str]:
+    from analysis.complaints import keywords
+
+    return keywords(text)
 
 
 def due_day(due: datetime, calendar: WorkingCalendar, language: Language) -> str:

@@ -20,9 +20,10 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import Settings
 from bot.inflight import DrainingDispatcher
 from bot.jobs.campaigns import CampaignSender
-from bot.jobs.digests import DigestScheduler
-from bot.jobs.sla_watch import utc_now, watch_sla
+from bot.jobs.deliveries import JobDelivery
+from bot.jobs.sla_watch import watch_sla
 from bot.metrics import Metrics
+from bot.worker_child import WorkerChild, child_env
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.classifier import ClassifierRepository
 from storage.database import MAX_CONNECTIONS, create_engine, session_factory
@@ -62,13 +63,16 @@ async def load_default_survey(engine: AsyncEngine) -> LoadResult:
         return await SurveyRepository(session).store(survey, source=str(default_survey_path().name))
 
 
-def init_text_analysis(settings: Settings) -> None:
-    """Load jieba and the complaint lexicon once, before serving (≈ 1–2 s), cached in DATA_DIR."""
-    from analysis.text import init_jieba
+async def start_classifier_load(settings: Settings, engine: AsyncEngine) -> None:
+    """Start loading jieba and the complaint classifier (this deployment's retrained model if it
+    switched to one) in a background thread: the first replies do not wait for it."""
+    from bot.classifier_loading import start_loading
 
+    async with session_factory(engine)() as session:
+        stored = await ClassifierRepository(session).active()
     cache = settings.data_dir / "jieba"
     cache.mkdir(parents=True, exist_ok=True)
-    init_jieba(cache)
+    start_loading(cache, stored.model_json if stored is not None else None)
 
 
 async def use_deployment_classifier(engine: AsyncEngine) -> str:
@@ -94,6 +98,7 @@ class Runtime:
     dispatcher: DrainingDispatcher
     metrics: Metrics
     campaigns: CampaignSender | None = None
+    worker: WorkerChild | None = None
 
 
 @asynccontextmanager
@@ -105,27 +110,34 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         try:
             result = await load_default_survey(engine)
             logger.info("default survey %s v%s ready", result.key, result.version)
-            await asyncio.to_thread(init_text_analysis, settings)
-            await use_deployment_classifier(engine)
-            # What is loaded by now (jieba's dictionary, pandas, aiogram's models) lives as long as the
-            # process: out of the collector's full passes, which otherwise stop the event loop for
-            # a quarter of a second every few thousand updates.
+            await start_classifier_load(settings, engine)
+            # What is loaded by now (aiogram's models, the survey) lives as long as the process: out
+            # of the collector's full passes, which otherwise stop the event loop for a quarter of a
+            # second every few thousand updates.
             gc.freeze()
             metrics = Metrics()
             dispatcher = build_dispatcher(settings, engine, metrics=metrics)
-            digests = DigestScheduler(bot, engine, settings, metrics)
+            # Reports, digests (scheduled ones too), exports and /kpis run in a worker process; this
+            # process only queues them and delivers what the worker finished.
+            worker = (
+                WorkerChild(child_env(settings, database_url(settings)[0])) if settings.run_worker else None
+            )
+            if worker is not None:
+                worker.start()
             background = [
                 asyncio.create_task(watch_sla(bot, engine, settings)),
-                asyncio.create_task(digests.run_forever(utc_now)),
+                asyncio.create_task(JobDelivery(bot, engine).run_forever()),
             ]
             campaigns = CampaignSender.with_own_bot(engine, settings)
             campaigns.start()
             try:
-                yield Runtime(settings, engine, bot, dispatcher, metrics, campaigns)
+                yield Runtime(settings, engine, bot, dispatcher, metrics, campaigns, worker)
             finally:
                 for task in background:
                     task.cancel()
                 await campaigns.stop()
+                if worker is not None:
+                    await worker.stop()
         finally:
             await engine.dispose()
     finally:

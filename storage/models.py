@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -554,3 +555,39 @@ class DailyDimensionCount(Base):
     item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
     item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class Job(Base):
+    """Heavy work (reports, digests, exports) queued by the bot process and done by a worker process.
+
+    Workers claim with FOR UPDATE SKIP LOCKED; the bot process delivers finished ones to `chat_id`.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        Index("ix_jobs_queued", "run_after", postgresql_where=text("status = 'queued'")),
+        Index(
+            "ix_jobs_undelivered",
+            "id",
+            postgresql_where=text("status IN ('done', 'failed') AND delivered_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)  # idempotency: one job per key
+    payload: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(10), server_default="queued")
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    max_attempts: Mapped[int] = mapped_column(server_default=text("3"))
+    run_after: Mapped[datetime] = mapped_column(server_default=_now())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+    result_files: Mapped[list[bytes] | None] = mapped_column(ARRAY(LargeBinary))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    finished_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from bot.cli.analytics import add_analytics_commands
 from bot.cli.classifier import add_classifier_commands
 from bot.cli.kpi import add_distribution_commands
 from bot.cli.report import add_report_commands
+from bot.cli.worker import add_worker_command
 from bot.config import ConfigError, Settings, load_settings
 from storage.migrate import DatabaseBehind
 
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     add_distribution_commands(commands)
     add_classifier_commands(commands)
     add_analytics_commands(commands)
+    add_worker_command(commands)
     return parser
 
 

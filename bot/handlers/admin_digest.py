@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-import pandas as pd
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
-    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -17,25 +15,20 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analysis.periods import Freq, period_of
 from bot.callbacks import SubscribeCb
 from bot.config import Settings
-from bot.exports import to_csv_zip, to_xlsx
-from bot.jobs.digests import build_period_report, send_report
 from dialogs.i18n import Language, t
-from storage.analytics import load_frames
+from storage.jobs import JobQueue
 from storage.unit_of_work import UnitOfWork
 
-PERIOD_WORDS: dict[str, Freq] = {"day": "day", "week": "week", "month": "month"}
+PERIOD_WORDS = ("day", "week", "month")
 CHOICES = ("daily", "weekly", "monthly", "off")
 
 
 async def digest_command(
     message: Message,
     command: CommandObject,
-    bot: Bot,
     language: Language,
-    settings: Settings,
     engine: AsyncEngine,
 ) -> None:
     """/digest [day|week|month]: the report of the current period so far."""
@@ -44,10 +37,21 @@ async def digest_command(
         await message.answer(escape(t(language, "admin_digest_usage")))
         return
     await message.answer(escape(t(language, "admin_digest_building")))
-    report, _ = await build_period_report(
-        engine, settings, PERIOD_WORDS[word], pd.Timestamp(datetime.now(UTC)), language
+    await enqueue_for(message, engine, "digest", {"freq": word}, language)
+
+
+async def enqueue_for(
+    message: Message, engine: AsyncEngine, kind: str, payload: dict[str, object], language: Language
+) -> None:
+    """Queue a job for the worker; its result is delivered to this chat. The key is the message, so
+    a redelivered update queues nothing new."""
+    await JobQueue(engine).enqueue(
+        kind,
+        {**payload, "at": datetime.now(UTC).isoformat()},
+        language=language,
+        chat_id=message.chat.id,
+        key=f"{kind}:{message.chat.id}:{message.message_id}",
     )
-    await send_report(bot, message.chat.id, report, language)
 
 
 async def subscribe_command(
@@ -91,9 +95,7 @@ async def subscribe_chosen(
 async def export_command(
     message: Message,
     command: CommandObject,
-    bot: Bot,
     language: Language,
-    settings: Settings,
     engine: AsyncEngine,
 ) -> None:
     """/export csv|xlsx [day|week|month]: the current period's data as a file."""
@@ -103,15 +105,8 @@ async def export_command(
     if kind not in ("csv", "xlsx") or word not in PERIOD_WORDS or len(words) > 2:
         await message.answer(escape(t(language, "admin_export_usage")))
         return
-    period = period_of(pd.Timestamp(datetime.now(UTC)), PERIOD_WORDS[word], settings.timezone)
-    frames = await load_frames(engine, period.start, period.end)
-    content = to_xlsx(frames) if kind == "xlsx" else to_csv_zip(frames)
-    name = f"tingjian-{period.label}.{'xlsx' if kind == 'xlsx' else 'zip'}"
-    await bot.send_document(
-        message.chat.id,
-        BufferedInputFile(content, name),
-        caption=escape(t(language, "admin_export_caption", period=period.label)),
-    )
+    await message.answer(escape(t(language, "admin_job_preparing")))
+    await enqueue_for(message, engine, "export", {"format": kind, "freq": word}, language)
 
 
 def create_router() -> Router:

@@ -16,7 +16,6 @@ from datetime import datetime
 
 import pandas as pd
 from aiogram import Bot
-from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.digest import (
@@ -32,12 +31,14 @@ from analysis.periods import Freq, PeriodBounds, period_of
 from analysis.report import Report, ReportSettings, SamplingPlan, SurveyDesign, build_report, report_window
 from bot.campaign_report import rates_lines
 from bot.config import Settings
+from bot.jobs.deliveries import send_parts
 from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
 from dialogs.survey import Survey
 from dialogs.terms import CATEGORIES
 from storage.analytics import Frames, load_frames, question_texts
 from storage.database import session_factory
+from storage.jobs import Part
 from storage.locks import Lock, try_lock
 from storage.unit_of_work import UnitOfWork
 
@@ -124,22 +125,27 @@ async def build_period_report(
     return report, frames
 
 
-async def send_report(
-    bot: Bot, chat_id: int, report: Report, language: Language, extra: list[str] | None = None
-) -> None:
+def report_parts(report: Report, language: Language, extra: list[str] | None = None) -> list[Part]:
     """The chart (captioned with the title) then the digest text (and `extra` paragraphs), split
     within Telegram's limits."""
     text = digest_text(report, language)
     if extra:
         text += "\n\n" + "\n".join(extra)
-    parts = split_message(text)
+    texts = split_message(text)
     # Before any answer or complaint the trend chart is an empty frame: the text says so instead.
     chart = report.charts.get("index_trend") if has_history(report) else None
+    parts: list[Part] = []
     if chart:
-        caption = parts[0].split("\n", 1)[0][:CAPTION_LIMIT]
-        await bot.send_photo(chat_id, BufferedInputFile(chart, "digest.png"), caption=caption)
-    for part in parts:
-        await bot.send_message(chat_id, part, parse_mode=None)
+        caption = texts[0].split("\n", 1)[0][:CAPTION_LIMIT]
+        parts.append(Part("photo", caption, "digest.png", chart))
+    return parts + [Part("text", part) for part in texts]
+
+
+async def send_report(
+    bot: Bot, chat_id: int, report: Report, language: Language, extra: list[str] | None = None
+) -> None:
+    """Send a report as `report_parts` gives it."""
+    await send_parts(bot, chat_id, report_parts(report, language, extra))
 
 
 @dataclass
@@ -150,6 +156,7 @@ class DigestScheduler:
     engine: AsyncEngine
     settings: Settings
     metrics: Metrics
+    analytics: AsyncEngine | None = None  # where reports read from (a read replica); None: `engine`
 
     async def run_once(self, now: datetime) -> int:
         """One round; returns how many digests and alerts were sent (0 if another process holds the lock)."""
@@ -172,7 +179,7 @@ class DigestScheduler:
                 if key not in reports:
                     at = period.end - pd.Timedelta(microseconds=1)
                     reports[key], _ = await build_period_report(
-                        self.engine, self.settings, FREQUENCIES[frequency], at, language
+                        self.analytics or self.engine, self.settings, FREQUENCIES[frequency], at, language
                     )
                 await send_report(self.bot, admin_id, reports[key], language, await self._campaigns(language))
             except Exception:
@@ -190,7 +197,9 @@ class DigestScheduler:
             return 0
         language = self.settings.default_language
         stamp = pd.Timestamp(now)
-        report, frames = await build_period_report(self.engine, self.settings, "week", stamp, language)
+        report, frames = await build_period_report(
+            self.analytics or self.engine, self.settings, "week", stamp, language
+        )
         current = period_of(stamp, "week", self.settings.timezone)
         previous = period_of(stamp, "week", self.settings.timezone, -1)
         names: dict[str, str] = {c: t(language, f"complaint_category_{c}") for c in CATEGORIES}

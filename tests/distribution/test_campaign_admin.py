@@ -86,6 +86,8 @@ async def test_kpis_report_sets_readings_against_targets(db: AsyncEngine, emulat
     async with running_bot(db, emulator):
         admin = emulator.customer(ADMIN_ID)
         await admin.send("/kpis 7")
+        assert admin.last_text == "正在准备，好了会发给您…"  # the worker builds it; the chat is told first
+        await admin.wait_for(lambda: "绩效指标" in admin.last_text, what="the KPI report")
         report = admin.last_text
         assert "绩效指标（最近 7 天）" in report
         assert "排队等候时间：平均 10min（目标 ≤ 10min）✅ · 达标 50% · 2 个读数" in report

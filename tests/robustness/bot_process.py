@@ -48,7 +48,12 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def bot_process(
-    emulator: BotAPIEmulator, database_url: str, folder: Path, *, webhook: bool = False
+    emulator: BotAPIEmulator,
+    database_url: str,
+    folder: Path,
+    *,
+    webhook: bool = False,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[BotProcess]:
     """Start `python -m bot run [--webhook]` and return once it serves /healthz;
     SIGKILL it when the block ends if it is still running."""
@@ -65,6 +70,7 @@ async def bot_process(
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",  # the log is read after a SIGKILL too
     )
+    environment.update(env or {})
     if webhook:
         environment.update(WEBHOOK_URL=f"{web_url}/telegram/webhook", WEBHOOK_SECRET=WEBHOOK_SECRET)
     os.makedirs(folder, exist_ok=True)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bot, build_dispatcher
 from bot.config import Settings
+from bot.jobs.deliveries import JobDelivery
+from bot.jobs.worker import JobContext, Worker
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
 from emulator.emulator import DEFAULT_TOKEN, BotAPIEmulator
@@ -47,17 +49,30 @@ def bot_settings(emulator: BotAPIEmulator, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    engine: AsyncEngine, emulator: BotAPIEmulator, **overrides: Any
+    engine: AsyncEngine, emulator: BotAPIEmulator, *, worker: bool = True, **overrides: Any
 ) -> AsyncIterator[RunningBot]:
-    """Start the bot with long polling; stop it (like a process exit) when the block ends."""
+    """Start the bot with long polling (and, unless `worker` is False, a worker and the delivery of its
+    results as tasks); stop it (like a process exit) when the block ends."""
     settings = bot_settings(emulator, **overrides)
     await load_default_survey(engine)
     bot = build_bot(settings)
     dispatcher = build_dispatcher(settings, engine)
     task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    # The worker (reports, exports, /kpis) and the delivery of its results, as tasks in this process.
+    jobs = (
+        [
+            asyncio.create_task(Worker(JobContext(engine, engine, settings), poll_seconds=0.1).run_forever()),
+            asyncio.create_task(JobDelivery(bot, engine, poll_seconds=0.1).run_forever()),
+        ]
+        if worker
+        else []
+    )
     try:
         yield RunningBot(bot, dispatcher, task)
     finally:
+        for job_task in jobs:
+            job_task.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         await dispatcher.stop_polling()
         await asyncio.wait_for(task, 10)
         await bot.session.close()
