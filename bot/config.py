@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(default=0, ge=0, le=6, description="weekly digests: 0 = Monday")
     digest_monthday: int = Field(default=1, ge=1, le=28, description="monthly digests: day of the month")
     digest_check_seconds: float = Field(default=60, gt=0)
+    # The worker retrains the complaint classifier on this deployment's labels every N days (the
+    # model switches only when better, as with `tingjian classifier retrain`); 0: by command only.
+    classifier_retrain_days: int = Field(default=0, ge=0, le=366)
     alert_margin: float = Field(default=0.3, gt=0, description="points on the 1–5 scale below baseline")
     complaint_spike_factor: float = Field(default=2.0, gt=1)
     complaint_spike_minimum: int = Field(default=5, ge=1)

@@ -10,13 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.config import Settings
-from dialogs.terms import CATEGORIES, Category
-from storage.classifier import ClassifierRepository
-from storage.database import session_factory
-from storage.locks import Lock, try_lock
 
 
 def add_classifier_commands(commands: argparse._SubParsersAction[Any]) -> None:
@@ -59,6 +53,7 @@ def _retrain(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _retrain_async(settings: Settings) -> int:
+    from bot.jobs.retrain import retrain_deployment
     from bot.runner import database_url
     from storage.database import create_engine
 
@@ -70,58 +65,6 @@ async def _retrain_async(settings: Settings) -> int:
         await engine.dispose()
     print(outcome)
     return 0
-
-
-async def retrain_deployment(engine: AsyncEngine) -> str:
-    """Retrain on the shipped data plus this deployment's labels and switch when better; a report line."""
-    from analysis.complaint_data import Example, load_all, train_part
-    from analysis.complaint_model import ComplaintModel
-    from analysis.complaint_training import MIN_CORRECTIONS, retrain
-    from analysis.complaints import active_model, use_model
-
-    async with engine.connect() as lock_connection, try_lock(lock_connection, Lock.CLASSIFIER) as got:
-        if not got:
-            return "another process is retraining the classifier right now; nothing done"
-        async with session_factory(engine)() as session:
-            repository = ClassifierRepository(session)
-            stored = await repository.active()
-            labels = await repository.labels()
-        if len(labels) < MIN_CORRECTIONS:
-            return (
-                f"{len(labels)} categories given by customers and admins so far; "
-                f"retraining needs at least {MIN_CORRECTIONS}. Nothing changed."
-            )
-        corrections = [
-            Example(f"label-{label.id}", label.text, _category(label.label), "deployment") for label in labels
-        ]
-        current = ComplaintModel.from_json(stored.model_json) if stored else active_model()
-        result = await asyncio.to_thread(retrain, train_part(load_all()), corrections, current)
-        better = result.better
-        async with session_factory(engine)() as session:
-            await ClassifierRepository(session).save_model(
-                version=result.model.version,
-                model_json=result.model.to_json(),
-                accuracy_before=result.accuracy_before,
-                accuracy_after=result.accuracy_after,
-                corrections=result.corrections,
-                activate=better,
-            )
-            await session.commit()
-    if better:
-        use_model(result.model)
-    verdict = (
-        f"switched to {result.model.version} (running bots pick it up when restarted)"
-        if better
-        else f"kept {current.version}: the retrained model {result.model.version} is not more accurate"
-    )
-    return (
-        f"accuracy on this deployment's {result.corrections} labels, cross-validated: "
-        f"{result.accuracy_before:.1%} before, {result.accuracy_after:.1%} after; {verdict}"
-    )
-
-
-def _category(value: str) -> Category:
-    return next(c for c in CATEGORIES if c == value)
 
 
 def _evaluate(settings: Settings, args: argparse.Namespace) -> int:

@@ -50,10 +50,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     """Run jobs and the digest scheduler until SIGTERM/SIGINT (or `stop`); a job in progress finishes."""
     from bot.app import build_bot
     from bot.jobs.digests import DigestScheduler
+    from bot.jobs.retrain import schedule_retraining
     from bot.jobs.sla_watch import utc_now
     from bot.jobs.worker import JobContext, Worker
     from bot.metrics import Metrics
     from bot.runner import open_database
+    from storage.jobs import JobQueue
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -69,6 +71,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
                 asyncio.create_task(worker.run_forever()),
                 asyncio.create_task(digests.run_forever(utc_now)),
             ]
+            if settings.classifier_retrain_days:
+                retraining = schedule_retraining(
+                    JobQueue(engine), settings.classifier_retrain_days, settings.default_language, utc_now
+                )
+                tasks.append(asyncio.create_task(retraining))
             logger.info("worker %s ready", worker.name)
             await stop.wait()
             logger.info("worker %s stopping", worker.name)

@@ -23,6 +23,8 @@ from analysis.periods import Freq, period_of
 from bot.config import Settings
 from bot.exports import to_csv_zip, to_xlsx
 from bot.jobs.digests import build_period_report, report_parts
+from bot.jobs.retrain import JOB_KIND as RETRAIN_JOB
+from bot.jobs.retrain import retrain_deployment
 from dialogs.i18n import Language, language_of, t
 from dialogs.kpis import load_kpis
 from dialogs.terms import DIMENSIONS
@@ -109,8 +111,20 @@ def _correlation_line(dimension: str, r: float, p: float, days: int, language: L
     return t(language, "campaign_kpi_correlation", dimension=name, r=f"{r:+.2f}", days=days, p=f"{p:.3f}")
 
 
+async def retrain_job(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
+    """Scheduled retraining of the complaint classifier; its outcome (figures only) goes to the log."""
+    outcome = await retrain_deployment(ctx.engine)
+    logger.info("classifier retraining: %s", outcome)
+    return [Part("text", outcome)]
+
+
 JobHandler = Callable[[JobContext, dict[str, Any], Language], Awaitable[list[Part]]]
-HANDLERS: dict[str, JobHandler] = {"digest": digest_job, "export": export_job, "kpis": kpis_job}
+HANDLERS: dict[str, JobHandler] = {
+    "digest": digest_job,
+    "export": export_job,
+    "kpis": kpis_job,
+    RETRAIN_JOB: retrain_job,
+}
 
 
 def worker_name() -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.complaint_model import shipped_model
 from analysis.complaints import active_model, use_model
-from bot.cli.classifier import retrain_deployment
+from bot.jobs.retrain import retrain_deployment
 from bot.runner import use_deployment_classifier
 from emulator.customer import Customer
 from emulator.emulator import BotAPIEmulator
