@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -204,6 +204,20 @@ class JobQueue:
         await session.execute(
             update(Job).where(Job.id == job_id).values(delivered_at=func.now(), result_files=None)
         )
+
+    async def purge(self, older_than: timedelta) -> int:
+        """Delete jobs finished longer ago than `older_than` and delivered (or for nobody's chat)."""
+        async with self.sessions() as session, session.begin():
+            deleted = await session.execute(
+                delete(Job)
+                .where(
+                    Job.status.in_(("done", "failed")),
+                    Job.delivered_at.is_not(None) | Job.chat_id.is_(None),
+                    Job.finished_at < func.now() - older_than,
+                )
+                .returning(Job.id)
+            )
+            return len(deleted.all())
 
     async def status(self, job_id: int) -> tuple[str, int, str | None]:
         """A job's status, attempts and last error."""

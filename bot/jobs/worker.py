@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,8 @@ from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
+KEEP_FINISHED = timedelta(days=30)
+PURGE_EVERY_SECONDS = 3600.0
 FREQS: dict[str, Freq] = {"day": "day", "week": "week", "month": "month"}
 
 
@@ -170,8 +173,13 @@ class Worker:
 
     async def run_forever(self) -> None:
         """Run jobs until cancelled; with nothing to do, look again after `poll_seconds`."""
+        purged_at = 0.0
         while True:
             try:
+                if time.monotonic() - purged_at > PURGE_EVERY_SECONDS:
+                    # Delivered results are kept a while for inspection, not for ever.
+                    await self.queue.purge(KEEP_FINISHED)
+                    purged_at = time.monotonic()
                 while await self.run_once() is not None:
                     pass
             except Exception:

@@ -1,12 +1,13 @@
-"""The scheduled classifier retraining: one job per period across workers, run by the worker."""
+"""Scheduled work in the worker: classifier retraining (one job per period across workers) and the
+purge of old finished jobs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs.retrain import queue_retrain, schedule_retraining
@@ -61,3 +62,24 @@ async def test_the_schedule_queues_at_once_and_the_worker_runs_it(db: AsyncEngin
     # No labels in this deployment yet: the retraining says what it needs and changes nothing.
     assert job.result is not None
     assert "retraining needs at least 20" in job.result["parts"][0]["text"]
+
+
+async def test_finished_jobs_are_purged_after_a_while_undelivered_ones_kept(db: AsyncEngine) -> None:
+    queue = JobQueue(db)
+    delivered, undelivered, scheduled, fresh = [
+        (await queue.enqueue("digest", {}, language="zh", chat_id=chat))[0] for chat in (1, 2, None, 3)
+    ]
+    async with session_factory(db)() as session, session.begin():
+        await session.execute(update(Job).values(status="done", finished_at=func.now() - timedelta(days=40)))
+        await session.execute(update(Job).where(Job.id == fresh).values(finished_at=func.now()))
+        await session.execute(
+            update(Job).where(Job.id.in_((delivered, fresh))).values(delivered_at=func.now())
+        )
+
+    assert await queue.purge(timedelta(days=30)) == 2
+
+    async with session_factory(db)() as session:
+        left = set(await session.scalars(select(Job.id)))
+    # Still to be sent (its admin waits for it), and delivered only now: both kept.
+    assert left == {undelivered, fresh}
+    assert scheduled not in left
