@@ -1,7 +1,7 @@
 """Report figures from the daily histograms (issue 15; which figures, and how the rest are served:
 docs/AGGREGATES.md).
 
-The inputs are the frames ``storage.aggregates.load_aggregates`` returns: answer counts per local
+The inputs are the frames ``storage.aggregate_frames.load_aggregates`` returns: answer counts per local
 day × question × score, dimension counts per local day × dimension × (item sum, item count) —
 both without the period length's repeat responses — and response counts per day × cleaning flags.
 Every figure here equals the one :func:`analysis.report.build_report`

@@ -35,7 +35,8 @@ from analysis import aggregate_figures as agg
 from analysis.periods import Freq
 from analysis.report import ReportSettings, build_report, report_window
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.aggregates import load_for_report, rebuild
+from storage.aggregate_frames import load_for_report
+from storage.aggregates import rebuild
 from storage.analytics import load_frames
 from storage.database import create_engine, session_factory
 from storage.demo_data import DemoConfig, write_demo_data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from aiogram import Router
@@ -17,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import SubscribeCb
 from bot.config import Settings
+from bot.jobs.deliveries import enqueue_for
 from dialogs.i18n import Language, t
-from storage.jobs import JobQueue
 from storage.unit_of_work import UnitOfWork
 
 PERIOD_WORDS = ("day", "week", "month")
@@ -38,20 +37,6 @@ async def digest_command(
         return
     await message.answer(escape(t(language, "admin_digest_building")))
     await enqueue_for(message, engine, "digest", {"freq": word}, language)
-
-
-async def enqueue_for(
-    message: Message, engine: AsyncEngine, kind: str, payload: dict[str, object], language: Language
-) -> None:
-    """Queue a job for the worker; its result is delivered to this chat. The key is the message, so
-    a redelivered update queues nothing new."""
-    await JobQueue(engine).enqueue(
-        kind,
-        {**payload, "at": datetime.now(UTC).isoformat()},
-        language=language,
-        chat_id=message.chat.id,
-        key=f"{kind}:{message.chat.id}:{message.message_id}",
-    )
 
 
 async def subscribe_command(

@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.handlers.admin_digest import enqueue_for
+from bot.jobs.deliveries import enqueue_for
 from dialogs.i18n import Language, t
 
 DEFAULT_DAYS = 30

@@ -1,23 +1,39 @@
-"""The bot process's side of the jobs queue: send finished jobs' results (or a failure notice) to the
-chat that asked. Light on purpose: this runs in the chat process, so no pandas here."""
+"""The bot process's side of the jobs queue: queue an admin's request, send finished jobs' results
+(or a failure notice) to the chat that asked. Light on purpose: this runs in the chat process, so
+no pandas here."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dialogs.i18n import language_of, t
+from dialogs.i18n import Language, language_of, t
 from storage.jobs import FinishedJob, JobQueue, Part
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how soon a finished job reaches the chat (one indexed query per poll)
+
+
+async def enqueue_for(
+    message: Message, engine: AsyncEngine, kind: str, payload: dict[str, object], language: Language
+) -> None:
+    """Queue a job for the worker; its result is delivered to this chat. The key is the message, so
+    a redelivered update queues nothing new."""
+    await JobQueue(engine).enqueue(
+        kind,
+        {**payload, "at": datetime.now(UTC).isoformat()},
+        language=language,
+        chat_id=message.chat.id,
+        key=f"{kind}:{message.chat.id}:{message.message_id}",
+    )
 
 
 async def send_parts(bot: Bot, chat_id: int, parts: list[Part]) -> None:

@@ -22,7 +22,7 @@ from analysis.periods import Freq
 from analysis.report import Report, ReportSettings, build_report, report_window
 from analysis.scores import nps_interval
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.aggregates import load_for_report
+from storage.aggregate_frames import load_for_report
 from storage.analytics import load_frames
 from storage.database import session_factory
 from storage.demo_data import DemoConfig, write_demo_data

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.aggregates import add_completed, load_for_report, rebuild
+from storage.aggregate_frames import load_for_report
+from storage.aggregates import add_completed, rebuild
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
 
