@@ -51,6 +51,8 @@ async def test_two_workers_never_run_the_same_job(
 
     async def record(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
         runs.append((payload["n"], (ctx.engine is db and "first") or "second"))
+        if len(runs) >= 40:
+            all_ran.set()
         await asyncio.sleep(0.01)  # hold the job a moment, so the other worker claims meanwhile
         return [Part("text", f"job {payload['n']}")]
 
