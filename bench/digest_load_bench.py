@@ -79,6 +79,17 @@ def worker_pid(bot_pid: int) -> int | None:
     return int(children[0]) if children else None
 
 
+async def worker_settled(bot_pid: int, limit: float = 0.05, timeout: float = 120.0) -> None:  # noqa: ASYNC109
+    """Until the worker child has finished starting (uses at most ``limit`` cores over 2 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = worker_pid(bot_pid)
+        before = cpu_seconds(pid) if pid else 0.0
+        await asyncio.sleep(2.0)
+        if pid and (cpu_seconds(pid) - before) / 2.0 <= limit:
+            return
+
+
 async def _jobs_idle(engine: AsyncEngine) -> None:
     """Until every job is done and delivered (nothing of an earlier scenario still runs)."""
     while True:
@@ -111,7 +122,8 @@ async def admin_loop(
                     await connection.execute(
                         text(
                             "SELECT kind, status, claimed_at IS NOT NULL AS claimed, "
-                            "delivered_at IS NOT NULL AS delivered, extract(epoch FROM finished_at - claimed_at) AS seconds "
+                            "delivered_at IS NOT NULL AS delivered, "
+                            "extract(epoch FROM finished_at - claimed_at) AS seconds "
                             "FROM jobs WHERE id > :before ORDER BY id LIMIT 1"
                         ),
                         {"before": before},
@@ -122,7 +134,12 @@ async def admin_loop(
             if row is not None and row.delivered:
                 break
         built.append(
-            {"kind": row.kind, "status": row.status, "seconds": row.seconds, "in_window": not stop.is_set()}
+            {
+                "kind": row.kind,
+                "status": row.status,
+                "seconds": None if row.seconds is None else float(row.seconds),
+                "in_window": not stop.is_set(),
+            }
         )
         index += 1
 
@@ -256,6 +273,7 @@ async def main(options: argparse.Namespace) -> int:
                         ],
                         1,
                     )
+                    await worker_settled(fleet.bots[0].pid)
                     for index in range(options.pairs * 2):
                         kind = ("plain", "digest")[index % 2]
                         print(f"running {index // 2 + 1}. {kind} …", file=sys.stderr, flush=True)
