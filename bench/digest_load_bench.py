@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 from bench.harness.customers import Record, SurveyCustomer, closed_loop, paced  # noqa: E402
 from bench.harness.database import SERVER_URL, create_database, engine_for  # noqa: E402
 from bench.harness.fleet import Fleet  # noqa: E402
-from bench.harness.measure import HandlerTimes, machine_info, machine_line, ms_percentiles  # noqa: E402
+from bench.harness.measure import CpuMeter, HandlerTimes, machine_info, machine_line, ms_percentiles  # noqa: E402
 from bench.harness.processes import copy_logs, cpu_seconds  # noqa: E402
 from bot.runner import load_default_survey  # noqa: E402
 from emulator.emulator import BotAPIEmulator  # noqa: E402
@@ -164,12 +164,13 @@ async def run_scenario(
         commands = ["/digest week", "/export csv week"] if options.export else ["/digest week"]
         admin = asyncio.create_task(admin_loop(emulator, engine, commands, stop, claimed, built))
         await asyncio.wait_for(claimed.wait(), 60)
-    cpu_before = (cpu_seconds(bot.pid), cpu_seconds(worker) if worker else 0.0)
+    meter = CpuMeter({"bot": bot.pid, **({"worker": worker} if worker else {})})
+    await meter.start(engine)
     record = Record()
     customers = [SurveyCustomer(emulator, first_user + i, record, PATIENCE) for i in range(options.customers)]
     seconds = await paced(customers, options.rate, options.duration)
     stop.set()
-    cpu = (cpu_seconds(bot.pid) - cpu_before[0], (cpu_seconds(worker) if worker else 0.0) - cpu_before[1])
+    cpu = await meter.stop(engine, seconds)
     handler = HandlerTimes.of(await fleet.collect())
     if admin is not None:
         await admin  # the job under way at the end is delivered (and not counted as in the window)
@@ -183,8 +184,12 @@ async def run_scenario(
         "reply_p50_ms": p50,
         "reply_p99_ms": p99,
         "handler": asdict(handler),
-        "bot_cores": cpu[0] / seconds,
-        "worker_cores": cpu[1] / seconds,
+        "cpu_cores": cpu,
+        "bot_cores": cpu["bot"],
+        "worker_cores": cpu.get("worker", 0.0),
+        "postgres_cores": cpu["postgres"],
+        "bench_cores": cpu["bench"],
+        "others_cores": cpu["machine"] - sum(v for k, v in cpu.items() if k not in ("machine", "stolen")),
         "jobs_in_window": dict(jobs),
         "digests_in_window": sum(n for key, n in jobs.items() if key.startswith("digest:")),
         "job_seconds": [job["seconds"] for job in built],
@@ -203,6 +208,9 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
             "updates_per_s": statistics.median(r["updates_per_s"] for r in runs),
             "bot_cores": statistics.median(r["bot_cores"] for r in runs),
             "worker_cores": statistics.median(r["worker_cores"] for r in runs),
+            "postgres_cores": statistics.median(r["postgres_cores"] for r in runs),
+            "bench_cores": statistics.median(r["bench_cores"] for r in runs),
+            "others_cores": statistics.median(r["others_cores"] for r in runs),
             "digests_in_window": sum(r["digests_in_window"] for r in runs),
             "lost_replies": sum(r["lost_replies"] for r in runs),
         }
@@ -221,7 +229,8 @@ def markdown(results: list[dict[str, Any]], total: dict[str, Any], machine: dict
     lines = [
         machine_line(machine),
         "",
-        "| scenario | achieved updates/s | reply p50 / p99 ms | handler p99 ms | CPU cores: bot, worker "
+        "| scenario | achieved updates/s | reply p50 / p99 ms | handler p99 ms "
+        "| CPU cores: bot, worker, PostgreSQL, emulator+customers, others "
         "| digests built in window | lost replies |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -229,7 +238,7 @@ def markdown(results: list[dict[str, Any]], total: dict[str, Any], machine: dict
         lines.append(
             f"| {index // 2 + 1}. {r['scenario']} | {r['updates_per_s']:.0f} "
             f"| {r['reply_p50_ms']:.0f} / {r['reply_p99_ms']:.0f} | {r['handler']['p99_ms']:.0f} "
-            f"| {r['bot_cores']:.2f}, {r['worker_cores']:.2f} | {r['digests_in_window']} "
+            f"| {_cores(r)} | {r['digests_in_window']} "
             f"({', '.join(f'{k} {n}' for k, n in r['jobs_in_window'].items()) or '—'}) "
             f"| {r['lost_replies']} |"
         )
@@ -238,7 +247,7 @@ def markdown(results: list[dict[str, Any]], total: dict[str, Any], machine: dict
         lines.append(
             f"| **median {kind}** | {s['updates_per_s']:.0f} "
             f"| {s['reply_p50_ms']:.0f} / {s['reply_p99_ms']:.0f} "
-            f"| {s['handler_p99_ms']:.0f} | {s['bot_cores']:.2f}, {s['worker_cores']:.2f} "
+            f"| {s['handler_p99_ms']:.0f} | {_cores(s)} "
             f"| {s['digests_in_window']} | {s['lost_replies']} |"
         )
     per_pair = ", ".join(f"{x:.2f}" for x in total["p99_ratio_per_pair"])
@@ -247,6 +256,11 @@ def markdown(results: list[dict[str, Any]], total: dict[str, Any], machine: dict
         f"p99(digest) / p99(plain): **{total['p99_ratio']:.2f}** (median p99s; per pair: {per_pair})",
     ]
     return "\n".join(lines)
+
+
+def _cores(figures: dict[str, Any]) -> str:
+    names = ("bot", "worker", "postgres", "bench", "others")
+    return ", ".join(f"{figures[f'{name}_cores']:.2f}" for name in names)
 
 
 async def main(options: argparse.Namespace) -> int:
