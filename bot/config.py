@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     analytics_database_url: SecretStr | None = Field(default=None, description="read replica for reports")
     # `tingjian run` starts one worker as a child process; false when workers run apart (`tingjian worker`).
     run_worker: bool = True
+    # The worker child runs at this lower CPU priority (nice), so replies to customers come first on a
+    # busy machine; 0 keeps the bot's own priority.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     telegram_api_base: str = TELEGRAM_API
     default_language: Literal["zh", "en"] = "zh"

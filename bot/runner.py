@@ -120,7 +120,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             # Reports, digests (scheduled ones too), exports and /kpis run in a worker process; this
             # process only queues them and delivers what the worker finished.
             worker = (
-                WorkerChild(child_env(settings, database_url(settings)[0])) if settings.run_worker else None
+                WorkerChild(child_env(settings, database_url(settings)[0]), nice=settings.worker_nice)
+                if settings.run_worker
+                else None
             )
             if worker is not None:
                 worker.start()

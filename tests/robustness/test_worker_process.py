@@ -35,6 +35,12 @@ def imported(log: str) -> set[str]:
     }
 
 
+def niceness(pid: int) -> int:
+    """A process's nice value (field 19 of /proc/PID/stat, after the parenthesised name)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
 def children(pid: int) -> list[int]:
     """Child process ids (Linux /proc)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
@@ -84,6 +90,7 @@ async def test_the_worker_child_builds_files_is_restarted_and_stops_with_the_bot
         pid = running.process.pid
         await until(lambda: len(children(pid)) == 1, "the worker child")
         first_child = children(pid)[0]
+        assert niceness(first_child) == min(niceness(pid) + 10, 19)  # WORKER_NICE: replies come first
         admin = emulator.customer(ADMIN)
         admin.timeout = 30
         await admin.send("/export csv week")
