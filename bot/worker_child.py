@@ -109,6 +109,7 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         "DATA_DIR": str(settings.data_dir),
         "TIMEZONE": settings.timezone,
         "DEFAULT_LANGUAGE": settings.default_language,
+        "TELEGRAM_PACING": "true" if settings.telegram_pacing else "false",
     }
     if settings.bot_token is not None:
         env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
