@@ -416,21 +416,7 @@ async def _copy_complaints(
         ),
     )  # fmt: skip
     events = ticket_events(complaints.assign(complaint_id=complaint_ids, closed_at=closed_at), now)
-    await _copy(
-        raw,
-        "ticket_events",
-        ("complaint_id", "at", "actor_role", "action", "from_status", "to_status", "note"),
-        (
-            events["complaint_id"].tolist(),
-            _datetimes(events["at"]),
-            events["actor_role"].tolist(),
-            events["action"].tolist(),
-            _texts(events["from_status"]),
-            _texts(events["to_status"]),
-            _texts(events["note"]),
-        ),
-    )
-    return len(events)
+    return await _copy_events(raw, events)
 
 
 def _closed_at(complaints: pd.DataFrame, now: pd.Timestamp, rng: np.random.Generator) -> pd.Series:
@@ -564,6 +550,11 @@ async def _copy_loop(
         ],
         ignore_index=True,
     ).sort_values(["complaint_id", "at"], kind="stable")
+    return await _copy_events(raw, events)
+
+
+async def _copy_events(raw: asyncpg.Connection, events: pd.DataFrame) -> int:
+    """Write ticket events (complaints' and follow-up cases' alike); returns how many."""
     await _copy(
         raw,
         "ticket_events",

@@ -7,7 +7,7 @@ a pressed option or the done button does, how the answer is stored, how its keyb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Answer = int | str | tuple[int, ...] | None
 # Notice for a typed number that is not on the question's scale; the bot fills in the range.
 OUT_OF_RANGE = "number_out_of_range"
+USE_THE_BUTTONS = "use_the_buttons"
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,14 @@ def typed_number(text: str) -> int | None:
     """A short typed number ("4"): customers often type the option instead of pressing it."""
     cleaned = text.strip()
     return int(cleaned) if cleaned.isdecimal() and len(cleaned) <= 3 else None
+
+
+def typed_as_press(
+    text: str, options: Sequence[Option], press: Callable[[int, tuple[int, ...], Sequence[Option]], Outcome]
+) -> Outcome:
+    """A typed option number does what pressing it does; another number gets the range."""
+    number = typed_number(text)
+    if number is None:
+        return Refuse(USE_THE_BUTTONS)
+    outcome = press(number, (), options)
+    return Refuse(OUT_OF_RANGE) if isinstance(outcome, Refuse) else outcome

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dialogs.i18n import Language
 from dialogs.question_types.base import (
-    OUT_OF_RANGE,
+    USE_THE_BUTTONS,
     Accept,
     Answer,
     KeyboardSpec,
@@ -17,13 +17,11 @@ from dialogs.question_types.base import (
     option_label,
     option_rows,
     stored_as_is,
-    typed_number,
+    typed_as_press,
 )
 
 if TYPE_CHECKING:
     from dialogs.survey import Option
-
-USE_THE_BUTTONS = "use_the_buttons"
 
 
 class Buttons:
@@ -35,11 +33,7 @@ class Buttons:
 
     def typed(self, text: str, options: Sequence[Option]) -> Outcome:
         """A typed option number counts as pressing it; another number gets the range."""
-        number = typed_number(text)
-        if number is None:
-            return Refuse(USE_THE_BUTTONS)
-        outcome = self.pressed(number, (), options)
-        return Refuse(OUT_OF_RANGE) if isinstance(outcome, Refuse) else outcome
+        return typed_as_press(text, options, self.pressed)
 
     def pressed(self, value: int, picks: tuple[int, ...], options: Sequence[Option]) -> Outcome:
         """An option of the scale answers the question."""
