@@ -42,7 +42,7 @@ def _notice(prompt: Prompt, language: Language, notice: str) -> str:
 def question_keyboard(prompt: Prompt, response_id: int, language: Language) -> InlineKeyboardMarkup | None:
     """Answer buttons (one labelled option per row, or a compact numeric scale), then Back/Skip."""
     key = prompt.question.key
-    spec = type_of(prompt.question.kind).keyboard(prompt.options)  # the layout, as plain data
+    spec = prompt.keyboard  # the layout its question type gave, as plain data
     options = {option.value: option for option in prompt.options}
     rows = [
         [
@@ -92,7 +92,7 @@ def answer_label(survey: Survey, question: Question, answer: Answer, language: L
     if answer is None:
         return t(language, "skipped")
     scale = survey.scale_of(question)
-    return type_of(question.kind).label(answer, scale.all_options() if scale else (), language)
+    return type_of(survey.kind_of(question)).label(answer, scale.all_options() if scale else (), language)
 
 
 def recorded_text(survey: Survey, prompt: Prompt, answer: Answer, language: Language) -> str:

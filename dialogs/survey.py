@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialogs.i18n import LANGUAGES, Language
-from dialogs.question_types import kinds, type_of
+from dialogs.question_types import DEFAULT_KIND, kinds, type_of
 
 Role = Literal[
     "item",
@@ -32,6 +32,7 @@ ReasonCategory = Literal["personnel", "process", "technology", "resources"]
 # question ("if it did not have …") with its functional one ("if it had …").
 PAIRED_ROLES: Mapping[str, str] = {"expectation": "item", "kano_dysf": "kano_func"}
 KANO_ROLES = ("kano_func", "kano_dysf")
+REASONS_KIND = "multi"  # the reasons after a low rating are several options picked
 KANO_SCALE_KEY = "kano"
 # The five standard Kano answers. Analysis reads the codes (analysis.kano): 1 like, 2 must-be,
 # 3 neutral, 4 live with, 5 dislike — a survey may word them its own way but not renumber them.
@@ -70,33 +71,54 @@ class Option(BaseModel):
 
 
 class Scale(BaseModel):
-    """A reusable answer scale: labelled options (rating/choice) or a numeric range (scale)."""
+    """A reusable answer scale: labelled options or a numeric range (min–max).
+
+    `kind` names the question type (dialogs/question_types/) of the questions that use the scale
+    without a `kind:` of their own; that type says which scales it takes (`scale_problem`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    kind: Literal["rating", "scale", "choice"]
+    kind: str
     options: tuple[Option, ...] = ()
     min: int | None = None
     max: int | None = None
     hint: Localized | None = None
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        answered_from_scale = sorted(k for k in kinds() if type_of(k).needs_scale)
+        if kind not in answered_from_scale:
+            raise ValueError(f"unknown scale kind {kind!r}; one of: {', '.join(answered_from_scale)}")
+        return kind
+
     @model_validator(mode="after")
     def _check_shape(self) -> Scale:
-        if self.kind == "scale":
+        if self.is_range:
             if self.min is None or self.max is None or self.min >= self.max:
-                raise ValueError("a 'scale' needs integer min < max")
+                raise ValueError(f"a '{self.kind}' needs integer min < max")
             if self.max - self.min > 10:
-                raise ValueError("a 'scale' may span at most 11 values (it becomes buttons)")
-        elif len(self.options) < 2:
+                raise ValueError(f"a '{self.kind}' may span at most 11 values (it becomes buttons)")
+            if self.options:
+                raise ValueError(f"a '{self.kind}' with min and max lists no options")
+        problem = type_of(self.kind).scale_problem(self)
+        if problem:
+            raise ValueError(problem)
+        if not self.is_range and len(self.options) < 2:
             raise ValueError(f"a '{self.kind}' scale needs at least two options")
         values = [o.value for o in self.options]
         if len(set(values)) != len(values):
             raise ValueError("option values must be unique")
         return self
 
+    @property
+    def is_range(self) -> bool:
+        """Whether the scale is a range of numbers (min, max) rather than a list of options."""
+        return self.min is not None or self.max is not None
+
     def all_options(self) -> tuple[Option, ...]:
         """Every option, expanding a numeric range into unlabelled options."""
-        if self.kind == "scale":
-            assert self.min is not None and self.max is not None
+        if self.min is not None and self.max is not None:
             return tuple(Option(value=v) for v in range(self.min, self.max + 1))
         return self.options
 
@@ -120,7 +142,7 @@ class Dimension(BaseModel):
 class Question(BaseModel):
     """One question; `scale` names an entry of the survey's scales unless its kind takes none (text).
 
-    `kind` names a registered question type (dialogs/question_types/); none: press one option.
+    `kind` names a registered question type (dialogs/question_types/); none: its scale's kind.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -140,11 +162,6 @@ class Question(BaseModel):
         if kind is not None and kind not in kinds():
             raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(sorted(kinds()))}")
         return kind
-
-    @property
-    def is_multi(self) -> bool:
-        """Whether several options may be picked (then confirmed with a done button)."""
-        return self.kind == "multi"
 
 
 class Survey(BaseModel):
@@ -170,23 +187,25 @@ class Survey(BaseModel):
             {d.key for d in self.dimensions},
             {key: {o.value for o in scale.all_options()} for key, scale in self.scales.items()},
         )
-        problems += self._multi_problems()
+        problems += self._type_problems()
         if problems:
             raise ValueError("\n".join(problems))
         return self
 
-    def _multi_problems(self) -> list[str]:
-        """A multi-pick question needs a choice scale; a reasons question is one whose every option
-        names the shortfall category it stands for."""
+    def _type_problems(self) -> list[str]:
+        """A question with a kind of its own on a scale its type does not take; a reasons question
+        that is not a multi-pick one whose every option names the shortfall category it stands for."""
         problems = []
         for index, question in enumerate(self.questions):
             where = f"questions[{index}]"
             scale = self.scales.get(question.scale) if question.scale else None
-            if question.is_multi and scale is not None and scale.kind != "choice":
-                problems.append(f"{where}.scale: a multi-pick question needs a 'choice' scale")
+            problem = type_of(question.kind).scale_problem(scale) if scale and question.kind else None
+            if problem:
+                problems.append(f"{where}.scale: {problem}")
             if question.role == "reasons":
-                if not question.is_multi:
-                    problems.append(f"{where}.kind: a 'reasons' question is kind: multi")
+                # The role's rule, not the type's: follow_up.py reads the reasons as options picked.
+                if self.kind_of(question) != REASONS_KIND:
+                    problems.append(f"{where}.kind: a 'reasons' question is kind: {REASONS_KIND}")
                 elif scale is not None and any(o.category is None for o in scale.options):
                     problems.append(f"{where}.scale: every reason option needs a category")
         return problems
@@ -205,6 +224,11 @@ class Survey(BaseModel):
     def scale_of(self, question: Question) -> Scale | None:
         """The answer scale of a button question; None for a text question."""
         return None if question.scale is None else self.scales[question.scale]
+
+    def kind_of(self, question: Question) -> str:
+        """The question's type: its own `kind:`, else its scale's."""
+        scale = self.scale_of(question)
+        return question.kind or (scale.kind if scale else DEFAULT_KIND)
 
     def dimension_name(self, key: str, language: Language) -> str:
         """A dimension's display name."""
@@ -301,8 +325,11 @@ def _pair_problems(
     for index, question in enumerate(questions):
         where = f"questions[{index}]"
         role, partner = question.get("role"), question.get("pairs_with")
-        if role in KANO_ROLES and question.get("kind") == "text":
-            problems.append(f"{where}.kind: a Kano question is answered with the five Kano answers, not text")
+        if role in KANO_ROLES and not _needs_scale(question.get("kind")):
+            problems.append(
+                f"{where}.kind: a Kano question is answered with the five Kano answers, "
+                f"not {question.get('kind')}"
+            )
         elif role in KANO_ROLES and values(question) not in (None, set(KANO_VALUES)):
             problems.append(
                 f"{where}.scale: a Kano question needs the five Kano answers coded 1–5 "

@@ -12,7 +12,7 @@ from typing import Any
 from dialogs.question_types import type_of
 from dialogs.question_types.base import OUT_OF_RANGE as OUT_OF_RANGE  # re-exported for the bot
 from dialogs.question_types.base import Answer as Answer
-from dialogs.question_types.base import Refuse, Stored, Tick
+from dialogs.question_types.base import KeyboardSpec, Refuse, Stored, Tick
 from dialogs.question_types.text import MAX_COMMENT_LENGTH as MAX_COMMENT_LENGTH
 from dialogs.survey import Option, Question, Survey
 
@@ -90,6 +90,7 @@ class Prompt:
     options: tuple[Option, ...]
     can_back: bool
     can_skip: bool
+    keyboard: KeyboardSpec  # the answer buttons, as the question's type lays them out
     picked: tuple[int, ...] = ()  # a multi-pick question's options ticked so far
 
 
@@ -162,7 +163,7 @@ def handle(survey: Survey, state: SurveyState, event: SurveyInput) -> Step:
             return Step(state, prompt_for(survey, state), notice="cannot_skip")
         return _advance(survey, state, question, None)
     # What the input does depends on the question's type (dialogs/question_types/).
-    kind = type_of(question.kind)
+    kind = type_of(survey.kind_of(question))
     options = _options(survey, question)
     if isinstance(event, Done):
         outcome = kind.done(state.picks, question.required)
@@ -192,14 +193,16 @@ def prompt_for(survey: Survey, state: SurveyState) -> Prompt | None:
         return None
     question = survey.question(state.position)
     fixed = [q.key for q in survey.questions if q.show_if is None]
+    options = _options(survey, question)
     return Prompt(
         question=question,
         number=fixed.index(question.key) + 1 if question.key in fixed else None,
         total=len(fixed),
-        options=_options(survey, question),
+        options=options,
         can_back=bool(state.path),
         can_skip=not question.required,
         picked=state.picks,
+        keyboard=type_of(survey.kind_of(question)).keyboard(options),
     )
 
 
@@ -220,7 +223,7 @@ def _is_shown(survey: Survey, question: Question, answers: dict[str, Answer]) ->
 
 def _advance(survey: Survey, state: SurveyState, question: Question, answer: Answer) -> Step:
     answers = {**state.answers, question.key: answer}
-    stored = type_of(question.kind).stored(answer) if answer is not None else Stored(None, None)
+    stored = type_of(survey.kind_of(question)).stored(answer) if answer is not None else Stored(None, None)
     effect = SaveAnswer(question.key, score=stored.score, text=stored.text, choices=stored.choices)
     following = _next_key(survey, question.key, answers)
     new_state = replace(

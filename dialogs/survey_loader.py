@@ -103,7 +103,7 @@ def _raw_values(scale: object) -> set[int] | None:
     if not isinstance(scale, dict):
         return None
     low, high = scale.get("min"), scale.get("max")
-    if scale.get("kind") == "scale":
+    if low is not None or high is not None:  # a range (survey.Scale.is_range)
         return set(range(low, high + 1)) if isinstance(low, int) and isinstance(high, int) else None
     options = scale.get("options")
     if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):

@@ -92,7 +92,7 @@ class QuestionRow(Base):
     survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(40))
     position: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(40))  # a registered question type (dialogs/question_types)
     role: Mapped[str] = mapped_column(String(12))
     dimension_key: Mapped[str | None] = mapped_column(String(40))
     text_zh: Mapped[str] = mapped_column(Text)

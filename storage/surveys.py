@@ -80,7 +80,7 @@ class SurveyRepository:
                 survey_version_id=version.id,
                 key=q.key,
                 position=i,
-                kind=q.kind or survey.scales[q.scale or ""].kind,
+                kind=survey.kind_of(q),
                 role=q.role,
                 dimension_key=q.dimension,
                 text_zh=q.text.zh,

@@ -6,17 +6,24 @@ in dialogs/locales (see docs/ARCHITECTURE.md, "Adding a question type").
 
 from __future__ import annotations
 
+import re
+
 from dialogs.question_types.base import QuestionType
 from dialogs.question_types.buttons import Buttons
 from dialogs.question_types.multi import Multi
 from dialogs.question_types.text import Text
 
 DEFAULT_KIND = "rating"  # a question without `kind:` is answered by pressing one option
+# A kind is stored in `questions.kind` (VARCHAR(40)): refused here rather than by the database later.
+KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _TYPES: dict[str, QuestionType] = {}
 
 
 def register(question_type: QuestionType) -> None:
-    """Make a question type available under each of its names."""
+    """Make a question type available under each of its names (lower-case, at most 40 characters)."""
+    for name in question_type.names:
+        if not KIND_NAME.fullmatch(name):
+            raise ValueError(f"a kind is lower-case letters, digits and _, at most 40 characters: {name!r}")
     for name in question_type.names:
         _TYPES[name] = question_type
 

@@ -1,8 +1,9 @@
 """What every question type provides (the `QuestionType` protocol) and the plain data it deals in.
 
-A question type decides everything that depends on how a question is answered: what a typed text,
-a pressed option or the done button does, how the answer is stored, how its keyboard is laid out
-(plain data: rows of option values, drawn by bot/render.py) and how the answer reads back.
+A question type decides everything that depends on how a question is answered: which scales it
+takes, what a typed text, a pressed option or the done button does, how the answer is stored, how
+its keyboard is laid out (plain data: rows of option values, drawn by bot/render.py) and how the
+answer reads back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from dialogs.i18n import Language
 
 if TYPE_CHECKING:
-    from dialogs.survey import Option
+    from dialogs.survey import Option, Scale
 
 # int: a pressed/typed score, str: a comment, tuple: the options picked on a multi-pick question,
 # None: skipped
@@ -82,6 +83,12 @@ class QuestionType(Protocol):
     @property
     def reprompt(self) -> str:
         """The notice (message key) for input of the wrong sort, e.g. a sticker."""
+
+    def scale_problem(self, scale: Scale) -> str | None:
+        """Why `scale` cannot serve a question of this type, as a survey-file error (None: it can).
+
+        Asked of the scale's own `kind:` and of every question that names the scale with a kind of its own.
+        """
 
     def typed(self, text: str, options: Sequence[Option]) -> Outcome:
         """What typed text does."""

@@ -21,7 +21,9 @@ from dialogs.question_types.base import (
 )
 
 if TYPE_CHECKING:
-    from dialogs.survey import Option
+    from dialogs.survey import Option, Scale
+
+RANGE = "scale"  # the kind whose scale is a numeric range (min–max); the others list their options
 
 
 class Buttons:
@@ -30,6 +32,14 @@ class Buttons:
     names = ("rating", "scale", "choice")
     needs_scale = True
     reprompt = USE_THE_BUTTONS
+
+    def scale_problem(self, scale: Scale) -> str | None:
+        """A 'scale' is a range of numbers (min, max); a 'rating' or 'choice' lists its options."""
+        if scale.kind == RANGE and not scale.is_range:
+            return f"a '{RANGE}' needs integer min < max"
+        if scale.kind != RANGE and scale.is_range:
+            return f"a '{scale.kind}' scale lists its options (min and max make a '{RANGE}')"
+        return None
 
     def typed(self, text: str, options: Sequence[Option]) -> Outcome:
         """A typed option number counts as pressing it; another number gets the range."""

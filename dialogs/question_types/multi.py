@@ -21,7 +21,7 @@ from dialogs.question_types.base import (
 )
 
 if TYPE_CHECKING:
-    from dialogs.survey import Option
+    from dialogs.survey import Option, Scale
 
 
 class Multi:
@@ -30,6 +30,12 @@ class Multi:
     names = ("multi",)
     needs_scale = True
     reprompt = USE_THE_BUTTONS
+
+    def scale_problem(self, scale: Scale) -> str | None:
+        """The options to tick come from a 'choice' scale (labelled, unordered)."""
+        if scale.kind in ("choice", *self.names):
+            return None
+        return "a multi-pick question needs a 'choice' scale"
 
     def typed(self, text: str, options: Sequence[Option]) -> Outcome:
         """A typed option number ticks it like a press."""

@@ -9,7 +9,7 @@ from dialogs.i18n import Language
 from dialogs.question_types.base import Accept, Answer, KeyboardSpec, Outcome, Refuse, Stored, stored_as_is
 
 if TYPE_CHECKING:
-    from dialogs.survey import Option
+    from dialogs.survey import Option, Scale
 
 MAX_COMMENT_LENGTH = 4000
 SUMMARY_TEXT_LIMIT = 200  # a long comment reads back shortened
@@ -22,6 +22,10 @@ class Text:
     names = ("text",)
     needs_scale = False
     reprompt = TYPE_YOUR_ANSWER
+
+    def scale_problem(self, scale: Scale) -> str | None:
+        """A text question takes no scale at all (the survey model says so)."""
+        return None
 
     def typed(self, text: str, options: Sequence[Option]) -> Outcome:
         """Any non-blank text answers."""

@@ -198,7 +198,7 @@ def low_rating_reasons(survey: Survey) -> Step:
 
 def test_reasons_are_ticked_one_press_at_a_time_and_stored_only_when_done(survey: Survey) -> None:
     step = low_rating_reasons(survey)
-    assert step.prompt is not None and step.prompt.question.is_multi and step.prompt.can_skip
+    assert step.prompt is not None and step.prompt.keyboard.ticks and step.prompt.can_skip
     assert [o.category for o in step.prompt.options] == [
         "personnel", "personnel", "process", "process", "technology", "technology", "resources", "resources"
     ]  # fmt: skip

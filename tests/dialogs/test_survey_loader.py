@@ -121,7 +121,7 @@ def test_a_reasons_question_needs_a_choice_scale_whose_options_name_their_catego
         "{value: 2, ", "{value: 2, category: resources, "
     )
     survey = parse_survey(categorised + REASONS, "x.yaml")
-    assert survey.question("why").is_multi
+    assert survey.kind_of(survey.question("why")) == "multi"
     with pytest.raises(SurveyFileError, match="a 'reasons' question is kind: multi"):
         parse_survey(categorised + REASONS.replace("kind: multi", "kind: choice"), "x.yaml")
 
@@ -250,3 +250,25 @@ def test_pair_problems_are_reported_beside_field_errors() -> None:
         parse_survey(broken, "x.yaml")
     fields = {p.field for p in caught.value.problems}
     assert {"questions.0.role", "questions.3.pairs_with"} <= fields, caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("scale", "message"),
+    [
+        ("    kind: scale\n    min: 1\n", "a 'scale' needs integer min < max"),
+        ("    kind: scale\n", "a 'scale' needs integer min < max"),
+        ("    kind: rating\n    min: 1\n    max: 5\n", "a 'rating' scale lists its options"),
+        (
+            "    kind: stars\n    min: 1\n    max: 5\n",
+            "unknown scale kind 'stars'; one of: choice, multi, rating, scale",
+        ),
+        ("    kind: text\n    min: 1\n    max: 5\n", "unknown scale kind 'text'"),
+    ],
+)
+def test_a_scale_is_a_range_or_options_as_its_kind_says(scale: str, message: str) -> None:
+    broken = VALID.replace("scales:\n", f"scales:\n  seven:\n{scale}")
+    with pytest.raises(SurveyFileError) as caught:
+        parse_survey(broken, "x.yaml")
+    assert any(p.field.startswith("scales.seven") and message in p.message for p in caught.value.problems), (
+        caught.value.problems
+    )
