@@ -1,48 +1,21 @@
 """Question types: one module per way of answering, found by the `kind:` of a question.
 
-Adding a type is one module implementing `QuestionType` (base.py) registered here, plus its texts
-in dialogs/locales (see docs/ARCHITECTURE.md, "Adding a question type").
+Each module of this package (but `base` and `registry`) is a type that registers itself when
+imported, and every module is imported here: adding a type is adding its module, plus its texts in
+dialogs/locales (see docs/ARCHITECTURE.md, "Adding a question type").
 """
 
 from __future__ import annotations
 
-import re
+import importlib
+import pkgutil
 
-from dialogs.question_types.base import QuestionType
-from dialogs.question_types.buttons import Buttons
-from dialogs.question_types.multi import Multi
-from dialogs.question_types.text import Text
+from dialogs.question_types.registry import DEFAULT_KIND as DEFAULT_KIND
+from dialogs.question_types.registry import kinds as kinds
+from dialogs.question_types.registry import register as register
+from dialogs.question_types.registry import type_of as type_of
+from dialogs.question_types.registry import unregister as unregister
 
-DEFAULT_KIND = "rating"  # a question without `kind:` is answered by pressing one option
-# A kind is stored in `questions.kind` (VARCHAR(40)): refused here rather than by the database later.
-KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_TYPES: dict[str, QuestionType] = {}
-
-
-def register(question_type: QuestionType) -> None:
-    """Make a question type available under each of its names (lower-case, at most 40 characters)."""
-    for name in question_type.names:
-        if not KIND_NAME.fullmatch(name):
-            raise ValueError(f"a kind is lower-case letters, digits and _, at most 40 characters: {name!r}")
-    for name in question_type.names:
-        _TYPES[name] = question_type
-
-
-def unregister(question_type: QuestionType) -> None:
-    """Remove a question type (tests that register their own)."""
-    for name in question_type.names:
-        _TYPES.pop(name, None)
-
-
-def kinds() -> frozenset[str]:
-    """Every registered `kind:` value."""
-    return frozenset(_TYPES)
-
-
-def type_of(kind: str | None) -> QuestionType:
-    """The type of a question of this kind (KeyError for one not registered)."""
-    return _TYPES[kind or DEFAULT_KIND]
-
-
-for _builtin in (Buttons(), Multi(), Text()):
-    register(_builtin)
+# Found rather than listed, so that a new type changes no file but its own.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

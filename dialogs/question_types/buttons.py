@@ -19,6 +19,7 @@ from dialogs.question_types.base import (
     stored_as_is,
     typed_as_press,
 )
+from dialogs.question_types.registry import register
 
 if TYPE_CHECKING:
     from dialogs.survey import Option, Scale
@@ -69,3 +70,6 @@ class Buttons:
             if isinstance(answer, int) and answer in found
             else str(answer)
         )
+
+
+register(Buttons())

@@ -19,6 +19,7 @@ from dialogs.question_types.base import (
     stored_as_is,
     typed_as_press,
 )
+from dialogs.question_types.registry import register
 
 if TYPE_CHECKING:
     from dialogs.survey import Option, Scale
@@ -67,3 +68,6 @@ class Multi:
         values = answer if isinstance(answer, tuple) else ()
         names = [o.label.get(language) if (o := found.get(v)) and o.label else str(v) for v in values]
         return t(language, "list_separator").join(names)
+
+
+register(Multi())

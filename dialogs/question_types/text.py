@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dialogs.i18n import Language
 from dialogs.question_types.base import Accept, Answer, KeyboardSpec, Outcome, Refuse, Stored, stored_as_is
+from dialogs.question_types.registry import register
 
 if TYPE_CHECKING:
     from dialogs.survey import Option, Scale
@@ -52,3 +53,6 @@ class Text:
         """The text, shortened when long."""
         text = str(answer)
         return text if len(text) <= SUMMARY_TEXT_LIMIT else text[:SUMMARY_TEXT_LIMIT] + "…"
+
+
+register(Text())

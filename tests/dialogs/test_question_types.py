@@ -33,7 +33,7 @@ TEXTS: dict[Language, dict[str, str]] = {
 class TimesVisited:
     """How many times something happened, typed as a whole number 0–99; stored as the score."""
 
-    names = (KIND,)
+    names: tuple[str, ...] = (KIND,)
     needs_scale = False
     reprompt = TYPE_A_COUNT
 
@@ -162,9 +162,11 @@ def test_a_kind_nobody_registered_is_refused_by_the_survey_model() -> None:
         Survey.model_validate(SURVEY)
 
 
-def test_a_kind_that_storage_could_not_keep_is_refused_at_registration() -> None:
-    too_long = TimesVisited()
-    too_long.names = ("x" * 41,)
+def test_a_kind_that_storage_could_not_keep_or_that_is_taken_is_refused_at_registration() -> None:
+    too_long, taken = TimesVisited(), TimesVisited()
+    too_long.names, taken.names = ("x" * 41,), (KIND, "text")
     with pytest.raises(ValueError, match="at most 40 characters"):
         question_types.register(too_long)
-    assert "x" * 41 not in question_types.kinds()
+    with pytest.raises(ValueError, match="kind 'text' is already registered by Text"):
+        question_types.register(taken)
+    assert question_types.kinds() == {"rating", "scale", "choice", "multi", "text"}
