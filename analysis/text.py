@@ -57,7 +57,8 @@ def init_jieba(cache_dir: Path | None = None) -> None:
             cache_dir.mkdir(parents=True, exist_ok=True)
             jieba.dt.tmp_dir = str(cache_dir)
         jieba.dt.initialize()
-        jieba.dt.load_userdict(str(USER_DICT))
+        with USER_DICT.open("rb") as user_dict:  # given a path, jieba leaves the file open
+            jieba.dt.load_userdict(user_dict)
         for term in lexicon_terms():
             if len(term) > 1 and has_han(term):
                 jieba.dt.add_word(term)

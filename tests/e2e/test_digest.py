@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analysis.digest import digest_text
@@ -53,9 +54,22 @@ async def admins(emulator: BotAPIEmulator, history: AsyncEngine) -> AsyncIterato
         yield people
 
 
-def scheduler(engine: AsyncEngine, emulator: BotAPIEmulator) -> DigestScheduler:
-    settings = bot_settings(emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN}))
-    return DigestScheduler(build_bot(settings), engine, settings, Metrics())
+MakeScheduler = Callable[[AsyncEngine], DigestScheduler]
+
+
+@pytest.fixture
+async def scheduler(emulator: BotAPIEmulator) -> AsyncIterator[MakeScheduler]:
+    """Makes a digest scheduler (one process's) on its own Bot; every Bot's session is closed after."""
+    bots: list[Bot] = []
+
+    def make(engine: AsyncEngine) -> DigestScheduler:
+        settings = bot_settings(emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN}))
+        bots.append(build_bot(settings))
+        return DigestScheduler(bots[-1], engine, settings, Metrics())
+
+    yield make
+    for bot in bots:
+        await bot.session.close()
 
 
 def digests(customer: Customer) -> list[str]:
@@ -79,10 +93,10 @@ async def expected_text(engine: AsyncEngine, emulator: BotAPIEmulator, language:
 
 
 async def test_weekly_digest_arrives_once_per_admin_with_the_analysis_figures_and_a_chart(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     first, second = admins
-    digest = scheduler(history, emulator)
+    digest = scheduler(history)
     assert await digest.run_once(MONDAY_MORNING) >= 2
     await first.wait_for(lambda: any("综合指数" in text for text in digests(first)), what="zh digest")
     await second.wait_for(
@@ -95,30 +109,27 @@ async def test_weekly_digest_arrives_once_per_admin_with_the_analysis_figures_an
     # an hour later, and from a second process, nothing is sent again
     before = len(first.messages), len(second.messages)
     await asyncio.gather(
-        digest.run_once(MONDAY_MORNING.replace(hour=2)), scheduler(history, emulator).run_once(MONDAY_MORNING)
+        digest.run_once(MONDAY_MORNING.replace(hour=2)), scheduler(history).run_once(MONDAY_MORNING)
     )
     assert (len(first.messages), len(second.messages)) == before
-    await digest.bot.session.close()
 
 
 async def test_two_processes_at_once_send_one_digest_each(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
-    processes = [scheduler(history, emulator) for _ in range(2)]
+    processes = [scheduler(history) for _ in range(2)]
     await asyncio.gather(*(p.run_once(MONDAY_MORNING) for p in processes))
     await asyncio.gather(*(p.run_once(MONDAY_MORNING) for p in processes))
     for admin in admins:
         await admin.wait_for(lambda admin=admin: len(digests(admin)) >= 2, what="digest")
         assert sum(m.media_kind == "photo" for m in admin.messages) == 1
-    for p in processes:
-        await p.bot.session.close()
 
 
 async def test_a_failure_after_the_first_admin_resumes_with_the_second(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     first, second = admins
-    digest = scheduler(history, emulator)
+    digest = scheduler(history)
     emulator.block_user(SECOND_ADMIN, notify=False)  # the send to the second admin fails mid-round
     await digest.run_once(MONDAY_MORNING)
     assert sum(m.media_kind == "photo" for m in first.messages) == 1
@@ -127,26 +138,24 @@ async def test_a_failure_after_the_first_admin_resumes_with_the_second(
     await digest.run_once(MONDAY_MORNING.replace(minute=31))
     await second.wait_for(lambda: any(m.media_kind == "photo" for m in second.messages), what="second digest")
     assert sum(m.media_kind == "photo" for m in first.messages) == 1
-    await digest.bot.session.close()
 
 
 async def test_a_429_while_sending_the_digest_is_waited_out(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     first, _ = admins
     emulator.fail_next("sendPhoto", status=429, retry_after=1, times=1)
-    digest = scheduler(history, emulator)
+    digest = scheduler(history)
     await digest.run_once(MONDAY_MORNING)
     assert any(c.status == 429 for c in emulator.calls("sendPhoto"))
     assert sum(m.media_kind == "photo" for m in first.messages) == 1
-    await digest.bot.session.close()
 
 
 async def test_digest_due_while_the_bot_was_down_is_sent_when_it_is_back(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     first, _ = admins
-    digest = scheduler(history, emulator)
+    digest = scheduler(history)
     # Monday 08:30, before this week's send time: the previous week's digest (never sent) goes out
     await digest.run_once(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
     assert [m.shown_text for m in first.messages if m.media_kind == "photo"] == [
@@ -159,7 +168,6 @@ async def test_digest_due_while_the_bot_was_down_is_sent_when_it_is_back(
         "📊 服务质量周报（2026-W46）",
         "📊 服务质量周报（2026-W47）",
     ]
-    await digest.bot.session.close()
 
 
 async def test_admin_commands_digest_subscribe_export(
@@ -241,7 +249,7 @@ async def test_a_non_admin_gets_no_digest_or_export(tingjian: RunningBot, emulat
 
 
 async def test_the_digest_carries_campaign_response_rates(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     spec = CampaignSpec(
         name="spring-pulse", audience=Audience(kind="all"), schedule=Schedule(start=MONDAY_MORNING)
@@ -249,34 +257,32 @@ async def test_the_digest_carries_campaign_response_rates(
     async with session_factory(history)() as session, session.begin():
         await UnitOfWork(session).campaigns.save(spec)
     first, _ = admins
-    digest = scheduler(history, emulator)
+    digest = scheduler(history)
     await digest.run_once(MONDAY_MORNING)
     await first.wait_for(lambda: any("📮 问卷发放" in text for text in digests(first)), what="campaign rates")
     assert any("spring-pulse" in text for text in digests(first))
-    await digest.bot.session.close()
 
 
 async def test_a_digest_goes_out_while_a_campaign_send_holds_its_lock(
-    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine
+    admins: list[Customer], emulator: BotAPIEmulator, history: AsyncEngine, scheduler: MakeScheduler
 ) -> None:
     first, _ = admins
     async with history.connect() as campaign_sender, try_lock(campaign_sender, Lock.CAMPAIGNS) as got:
         assert got
-        digest = scheduler(history, emulator)
+        digest = scheduler(history)
         assert await digest.run_once(MONDAY_MORNING) >= 2
     await first.wait_for(lambda: any("综合指数" in text for text in digests(first)), what="zh digest")
-    await digest.bot.session.close()
 
 
 async def test_before_any_answer_or_complaint_the_digest_says_so_without_an_empty_chart(
-    db: AsyncEngine, emulator: BotAPIEmulator
+    db: AsyncEngine, emulator: BotAPIEmulator, scheduler: MakeScheduler
 ) -> None:
     # A fresh deployment (or playground): nothing answered, nothing filed, yet a digest is due.
     await load_default_survey(db)
     async with running_bot(db, emulator, admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN})):
         admin = emulator.customer(ADMIN_ID)
         await admin.send("/start")
-        digest = scheduler(db, emulator)
+        digest = scheduler(db)
         assert await digest.run_once(MONDAY_MORNING) >= 1
         await admin.wait_for(lambda: bool(digests(admin)), what="the digest")
         assert digests(admin) == [
@@ -288,4 +294,3 @@ async def test_before_any_answer_or_complaint_the_digest_says_so_without_an_empt
         await admin.wait_for(lambda: len(digests(admin)) == 2, what="the /digest answer")
         assert "还没有数据" in digests(admin)[-1]
         assert not any(m.media_kind == "photo" for m in admin.messages)
-        await digest.bot.session.close()
