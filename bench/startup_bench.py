@@ -143,7 +143,13 @@ async def main() -> int:
             for index in range(options.runs):
                 order = ("bare", "tingjian") if index % 2 == 0 else ("tingjian", "bare")
                 for kind in order:
-                    figures = await one_run(kind, database_url, Path(folder), options.settle)
+                    # A database of its own per run: Tingjian handles an update id once per database,
+                    # and every emulator numbers its updates from 1.
+                    run_database = await create_database(SERVER_URL)
+                    try:
+                        figures = await one_run(kind, run_database, Path(folder), options.settle)
+                    finally:
+                        await drop_database(SERVER_URL, run_database)
                     results[kind].append(figures)
                     print(f"run {index + 1} {kind}: {figures}", file=sys.stderr)
     finally:
