@@ -1,9 +1,11 @@
 """Chinese/English tokenisation: one-time jieba set-up and typed wrappers around jieba.
 
 Call :func:`init_jieba` once at start-up (it costs 1–2 s); every other function here
-initialises lazily if nobody did. Lexicon data files live in ``analysis/lexicon/``: the
-jieba user dictionary, the stopwords and the ``*.tsv`` term tables whose first column is a
-term (Chinese terms of two or more characters are added to jieba so that they stay whole).
+initialises lazily if nobody did. Keyword extraction's tables (jieba.analyse, jieba.posseg) load
+on its first use only: the chat process segments text but never extracts keywords. Lexicon data
+files live in ``analysis/lexicon/``: the jieba user dictionary, the stopwords and the ``*.tsv``
+term tables whose first column is a term (Chinese terms of two or more characters are added to
+jieba so that they stay whole).
 """
 
 from __future__ import annotations
@@ -61,11 +63,21 @@ def init_jieba(cache_dir: Path | None = None) -> None:
         for term in lexicon_terms():
             if len(term) > 1 and has_han(term):
                 jieba.dt.add_word(term)
-        # Imported here: importing jieba.analyse loads its IDF table (about a second).
-        import jieba.analyse as jieba_analyse
-
-        jieba_analyse.set_stop_words(str(STOPWORDS_FILE))
         _state["ready"] = True
+
+
+def _keyword_extraction() -> None:
+    """jieba.analyse with the stopwords, loaded on first use: its IDF table and, through jieba.posseg,
+    the part-of-speech dictionary hold about 95 MB, which only keyword extraction (in the worker) needs."""
+    if _state.get("keywords_ready"):
+        return
+    ensure_jieba()
+    with _lock:
+        if not _state.get("keywords_ready"):
+            import jieba.analyse as jieba_analyse  # a second or two
+
+            jieba_analyse.set_stop_words(str(STOPWORDS_FILE))
+            _state["keywords_ready"] = True
 
 
 def ensure_jieba() -> None:
@@ -164,8 +176,8 @@ def is_content_word(token: str) -> bool:
 
 def _tag_of(word: str) -> str | None:
     """jieba's part of speech for a word of its dictionary or the user dictionary (None: untagged)."""
-    ensure_jieba()
-    import jieba.posseg as jieba_posseg  # loaded with jieba.analyse by init_jieba
+    _keyword_extraction()
+    import jieba.posseg as jieba_posseg  # loaded with jieba.analyse
 
     tag = jieba.dt.user_word_tag_tab.get(word) or jieba_posseg.dt.word_tag_tab.get(word)
     return None if tag is None else str(tag)
@@ -201,7 +213,7 @@ def _is_content_compound(word: str) -> bool:
 
 def extract_tags(text: str, top_k: int | None = None) -> list[tuple[str, float]]:
     """TF-IDF keywords of ``text`` with their weights (jieba.analyse, stopwords applied), best first."""
-    ensure_jieba()
+    _keyword_extraction()
     import jieba.analyse as jieba_analyse
 
     tags = jieba_analyse.extract_tags(text, topK=top_k, withWeight=True)
