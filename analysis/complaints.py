@@ -271,7 +271,8 @@ def _phrase_at(tokens: Sequence[str], index: int) -> str | None:
 def complaint_phrases(text: str) -> list[str]:
     """Complaint phrases built around one-character complaint words, in order of appearance."""
     phrases = []
-    for tokens in tx.clauses(text):
+    # With jieba's full dictionary, as hot-spot keywords always were (extracted by the worker).
+    for tokens in tx.clauses(text, full=True):
         for index in range(len(tokens)):
             phrase = _phrase_at(tokens, index)
             if phrase:

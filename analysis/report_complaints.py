@@ -21,7 +21,7 @@ from analysis.complaint_stats import (
 from analysis.report_data import ReportData, active_customers
 from analysis.report_labels import severity_label, t
 from analysis.report_settings import ReportSettings
-from analysis.text import ensure_jieba
+from analysis.text import ensure_full_jieba
 
 # Runs of 4+ digits (phone numbers, ids) and e-mail addresses.
 _PERSONAL_PATTERN: Final = re.compile(r"\d{4,}|\d{3}[\s-]\d{3,}|@")
@@ -100,7 +100,7 @@ def is_personal(keyword: str) -> bool:
         return True
     if not _NAME_SHAPE.match(keyword):
         return False
-    ensure_jieba()
+    ensure_full_jieba()
     import jieba.posseg as posseg
 
     return any(pair.flag in _NAME_TAGS for pair in posseg.lcut(keyword))

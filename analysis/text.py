@@ -1,13 +1,18 @@
 """Chinese/English tokenisation: one-time jieba set-up and typed wrappers around jieba.
 
-Call :func:`init_jieba` once at start-up (it costs 1–2 s); every other function here
-initialises lazily if nobody did. Lexicon data files live in ``analysis/lexicon/``: the
-jieba user dictionary, the stopwords and the ``*.tsv`` term tables whose first column is a
-term (Chinese terms of two or more characters are added to jieba so that they stay whole).
+Text is segmented with a compact jieba dictionary (:data:`COMPACT_DICT`, built by
+:mod:`analysis.compact_dictionary`); keyword extraction alone uses jieba's full dictionary, its IDF
+table and its part-of-speech tags, loaded on its first use (in the worker: the chat process segments
+complaints but never extracts keywords). Call :func:`init_jieba` once at start-up; every other
+function here initialises lazily if nobody did. Lexicon data
+files live in ``analysis/lexicon/``: the jieba user dictionary, the stopwords and the ``*.tsv``
+term tables whose first column is a term (Chinese terms of two or more characters are added to
+jieba so that they stay whole).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
@@ -38,12 +43,17 @@ _NOT_CONTENT_TAGS: Final = frozenset(
 _NEGATIONS: Final = frozenset("不没未无")
 _BOUND_TAGS: Final = frozenset({"zg", "q", "k", "g"})
 
+COMPACT_DICT: Final = LEXICON_DIR / "compact_dict.txt"
+
 _lock: Final = threading.Lock()
-_state: dict[str, bool] = {"ready": False}
+_state: dict[str, bool] = {"ready": False, "full": False, "keywords": False}
+# The compact segmenter, once loaded (a list: assigned under the lock, read without it).
+_segmenter: list[jieba.Tokenizer] = []
 
 
 def init_jieba(cache_dir: Path | None = None) -> None:
-    """Load jieba's dictionary (cached in ``cache_dir``), the user dictionary, lexicon terms and stopwords.
+    """Load the compact segmenter (:data:`COMPACT_DICT`, a few MB and milliseconds); ``cache_dir`` is
+    where jieba caches its full dictionary once keyword extraction loads it.
 
     Idempotent: later calls, whatever their ``cache_dir``, do nothing. ``None`` keeps jieba's
     default cache location (the system temp folder).
@@ -56,21 +66,61 @@ def init_jieba(cache_dir: Path | None = None) -> None:
         if cache_dir is not None:
             cache_dir.mkdir(parents=True, exist_ok=True)
             jieba.dt.tmp_dir = str(cache_dir)
+        _segmenter.append(_compact_tokenizer())
+        _state["ready"] = True
+
+
+def _compact_tokenizer() -> jieba.Tokenizer:
+    """jieba over the compact dictionary: the words the complaint model was trained on, the lexicon's,
+    and single characters, with the full dictionary's frequencies and total.
+
+    Route scores are log(frequency / total), so with the same frequencies and total a text whose words
+    are all in the compact dictionary is cut exactly as the full one cuts it (every training text is);
+    the full dictionary's ~500 000 words would hold about 60 MB in the chat process for good.
+    """
+    header, _, entries = COMPACT_DICT.read_bytes().partition(b"\n")
+    tokenizer = jieba.Tokenizer()
+    # jieba's own parser of dictionary files (it takes a binary file object and closes it).
+    tokenizer.FREQ, _ = tokenizer.gen_pfdict(io.BytesIO(entries))
+    tokenizer.total = int(header.split()[-1])  # "# total N": the full dictionary's total
+    tokenizer.initialized = True
+    return tokenizer
+
+
+def ensure_full_jieba() -> None:
+    """jieba's full dictionary (cached as :func:`init_jieba` said) with the user dictionary and lexicon
+    terms, for keyword extraction and part-of-speech tags: the worker's, never the chat process's."""
+    if _state["full"]:
+        return
+    with _lock:
+        if _state["full"]:
+            return
+        jieba.setLogLevel(logging.WARNING)
         jieba.dt.initialize()
         with USER_DICT.open("rb") as user_dict:  # given a path, jieba leaves the file open
             jieba.dt.load_userdict(user_dict)
         for term in lexicon_terms():
             if len(term) > 1 and has_han(term):
                 jieba.dt.add_word(term)
-        # Imported here: importing jieba.analyse loads its IDF table (about a second).
-        import jieba.analyse as jieba_analyse
+        _state["full"] = True
 
-        jieba_analyse.set_stop_words(str(STOPWORDS_FILE))
-        _state["ready"] = True
+
+def _keyword_extraction() -> None:
+    """jieba.analyse with the stopwords, loaded on first use: its IDF table and, through jieba.posseg,
+    the part-of-speech dictionary hold about 95 MB, which only keyword extraction (in the worker) needs."""
+    if _state["keywords"]:
+        return
+    ensure_full_jieba()
+    with _lock:
+        if not _state["keywords"]:
+            import jieba.analyse as jieba_analyse  # a second or two
+
+            jieba_analyse.set_stop_words(str(STOPWORDS_FILE))
+            _state["keywords"] = True
 
 
 def ensure_jieba() -> None:
-    """Initialise jieba with default settings unless :func:`init_jieba` already ran."""
+    """Load the compact segmenter with default settings unless :func:`init_jieba` already ran."""
     if not _state["ready"]:
         init_jieba(None)
 
@@ -114,20 +164,26 @@ def has_han(text: str) -> bool:
     return _HAN_RUN.search(text) is not None
 
 
-def cut(text: str, hmm: bool = True) -> list[str]:
+def cut(text: str, hmm: bool = True, *, full: bool = False) -> list[str]:
     """jieba's precise-mode segmentation of ``text``, as is (punctuation and spaces included).
 
     ``hmm=False`` skips jieba's guessing of words missing from its dictionary: about a sixth faster.
+    ``full`` cuts with jieba's full dictionary (keyword extraction) instead of the compact segmenter.
     """
-    ensure_jieba()
-    return [str(token) for token in jieba.dt.lcut(text, HMM=hmm)]
+    if full:
+        ensure_full_jieba()
+        tokenizer = jieba.dt
+    else:
+        ensure_jieba()
+        tokenizer = _segmenter[0]
+    return [str(token) for token in tokenizer.lcut(text, HMM=hmm)]
 
 
-def clauses(text: str, hmm: bool = True) -> list[list[str]]:
+def clauses(text: str, hmm: bool = True, *, full: bool = False) -> list[list[str]]:
     """Normalised word tokens per clause: jieba words for Chinese runs, lower-case words for Latin runs."""
     result = []
     for clause in _CLAUSE_BREAK.split(normalise(text)):
-        tokens = _clause_tokens(clause, hmm)
+        tokens = _clause_tokens(clause, hmm, full)
         if tokens:
             result.append(tokens)
     return result
@@ -138,12 +194,12 @@ def tokenize(text: str) -> list[str]:
     return [token for clause in clauses(text) for token in clause]
 
 
-def _clause_tokens(clause: str, hmm: bool = True) -> list[str]:
+def _clause_tokens(clause: str, hmm: bool, full: bool) -> list[str]:
     tokens: list[str] = []
     position = 0
     for run in _HAN_RUN.finditer(clause):
         tokens.extend(_LATIN_WORD.findall(clause[position : run.start()]))
-        tokens.extend(cut(run.group(), hmm))
+        tokens.extend(cut(run.group(), hmm, full=full))
         position = run.end()
     tokens.extend(_LATIN_WORD.findall(clause[position:]))
     return tokens
@@ -165,8 +221,8 @@ def is_content_word(token: str) -> bool:
 
 def _tag_of(word: str) -> str | None:
     """jieba's part of speech for a word of its dictionary or the user dictionary (None: untagged)."""
-    ensure_jieba()
-    import jieba.posseg as jieba_posseg  # loaded with jieba.analyse by init_jieba
+    _keyword_extraction()
+    import jieba.posseg as jieba_posseg  # loaded with jieba.analyse
 
     tag = jieba.dt.user_word_tag_tab.get(word) or jieba_posseg.dt.word_tag_tab.get(word)
     return None if tag is None else str(tag)
@@ -202,7 +258,7 @@ def _is_content_compound(word: str) -> bool:
 
 def extract_tags(text: str, top_k: int | None = None) -> list[tuple[str, float]]:
     """TF-IDF keywords of ``text`` with their weights (jieba.analyse, stopwords applied), best first."""
-    ensure_jieba()
+    _keyword_extraction()
     import jieba.analyse as jieba_analyse
 
     tags = jieba_analyse.extract_tags(text, topK=top_k, withWeight=True)

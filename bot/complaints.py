@@ -24,7 +24,6 @@ from dialogs.complaint_flow import (
     ComplaintState,
     DiscardDraft,
     Guess,
-    NewComplaint,
     OpenTicket,
     Prompt,
     Step,
@@ -101,20 +100,13 @@ async def advance(
     for effect in step.effects:
         if isinstance(effect, OpenTicket):
             opened = await uow.complaints.open_ticket(
-                respondent.id, respondent.language, _new_complaint(effect, source)
+                respondent.id, respondent.language, replace(effect.complaint, source_response_id=source)
             )
+            await uow.complaints.queue_keywords(opened)
         elif isinstance(effect, DiscardDraft):
             pass  # nothing was stored for the draft beyond the conversation state below
     _keep(conversation, step.state, source)
     return step, opened
-
-
-def _new_complaint(effect: OpenTicket, source: int | None) -> NewComplaint:
-    from analysis.complaints import keywords
-
-    complaint = effect.complaint
-    found = keywords(complaint.description) if complaint.description else ()
-    return replace(complaint, keywords=found, source_response_id=source)
 
 
 def _keep(conversation: Conversation, state: ComplaintState, source: int | None) -> None:

@@ -76,7 +76,6 @@ async def after_survey(
             severity="medium",  # a case's deadlines are its own working days, not a severity's SLA
             wants_contact=True,  # the revisit is the contact, in this chat
             phone=None,
-            keywords=_keywords(text) if guess else (),
             source_response_id=state.response_id,
             category_secondary=guess.secondary if guess else None,
             category_evidence=guess.evidence if guess else (),
@@ -84,6 +83,8 @@ async def after_survey(
             rating_before=rating,
         )
         case = await uow.follow_ups.open_case(respondent.id, respondent.language, new, rules)
+        if guess:
+            await uow.complaints.queue_keywords(case)  # extracted by a worker (bot/jobs/keywords.py)
     label = label_category(categories)
     if label is not None:
         uow.complaints.keep_label(
@@ -96,12 +97,6 @@ async def after_survey(
             response_id=state.response_id,
         )
     return case
-
-
-def _keywords(text: str) -> list[str]:
-    from analysis.complaints import keywords
-
-    return keywords(text)
 
 
 def due_day(due: datetime, calendar: WorkingCalendar, language: Language) -> str:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.complaint_io import NewComplaint
+from storage.jobs import enqueue_in
 from storage.models import Complaint, ComplaintAttachment, ComplaintLabel, SlaBreach, TicketEvent
 
 OPEN_STATUSES = ("received", "in_progress", "reopened")
+# The worker's job that extracts a complaint's hot-spot keywords once it is stored (bot/jobs/keywords.py).
+KEYWORDS_JOB = "complaint_keywords"
 # severity → (first response within, resolution within)
 SlaTable = Mapping[str, tuple[timedelta, timedelta]]
 
@@ -75,6 +78,28 @@ class ComplaintRepository:
         await self.session.flush()
         await self.session.refresh(complaint)
         return complaint
+
+    async def queue_keywords(self, complaint: Complaint) -> None:
+        """Ask a worker, in this transaction, for the complaint's hot-spot keywords (none without a text)."""
+        if complaint.description:
+            await enqueue_in(
+                self.session,
+                KEYWORDS_JOB,
+                {"complaint_id": complaint.id},
+                language=complaint.language,
+                key=f"{KEYWORDS_JOB}:{complaint.id}",
+            )
+
+    async def set_keywords(self, complaint_id: int, description: str, keywords: Sequence[str]) -> bool:
+        """Store keywords extracted from ``description``; False (nothing stored) if the text changed or
+        was erased meanwhile."""
+        stored = await self.session.execute(
+            update(Complaint)
+            .where(Complaint.id == complaint_id, Complaint.description == description)
+            .values(keywords=list(keywords))
+            .returning(Complaint.id)
+        )
+        return stored.first() is not None
 
     async def get(self, complaint_id: int, *, for_update: bool = False) -> Complaint | None:
         """One complaint (row-locked when it is about to change)."""

@@ -63,6 +63,34 @@ class FinishedJob:
     parts: list[Part] = field(default_factory=list)
 
 
+async def enqueue_in(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    language: str,
+    chat_id: int | None = None,
+    key: str | None = None,
+    max_attempts: int = DEFAULT_ATTEMPTS,
+) -> tuple[int, bool]:
+    """Queue a job in the caller's transaction (it exists only if that commits); as `JobQueue.enqueue`."""
+    inserted = await session.execute(
+        insert(Job)
+        .values(
+            kind=kind, payload=payload, language=language, chat_id=chat_id, key=key, max_attempts=max_attempts
+        )
+        .on_conflict_do_nothing(index_elements=[Job.key])
+        .returning(Job.id)
+    )
+    new_id = inserted.scalar_one_or_none()
+    if new_id is not None:
+        await session.execute(text("NOTIFY tingjian_jobs"))  # delivered at the commit
+        return new_id, True
+    existing = await session.scalar(select(Job.id).where(Job.key == key))
+    assert existing is not None  # the conflict was on this key
+    return existing, False
+
+
 class JobQueue:
     """Enqueue, claim, finish, fail and deliver jobs; each call is its own transaction."""
 
@@ -81,26 +109,9 @@ class JobQueue:
     ) -> tuple[int, bool]:
         """Queue a job; returns its id and whether it is new (False: a job with this key exists)."""
         async with self.sessions() as session, session.begin():
-            inserted = await session.execute(
-                insert(Job)
-                .values(
-                    kind=kind,
-                    payload=payload,
-                    language=language,
-                    chat_id=chat_id,
-                    key=key,
-                    max_attempts=max_attempts,
-                )
-                .on_conflict_do_nothing(index_elements=[Job.key])
-                .returning(Job.id)
+            return await enqueue_in(
+                session, kind, payload, language=language, chat_id=chat_id, key=key, max_attempts=max_attempts
             )
-            new_id = inserted.scalar_one_or_none()
-            if new_id is not None:
-                await session.execute(text("NOTIFY tingjian_jobs"))
-                return new_id, True
-            existing = await session.scalar(select(Job.id).where(Job.key == key))
-            assert existing is not None  # the conflict was on this key
-            return existing, False
 
     async def claim(self, worker: str) -> ClaimedJob | None:
         """Take the oldest runnable job (queued and due, or running past its lease); None if none."""

@@ -14,9 +14,15 @@ from bot.config import Settings
 
 
 def add_classifier_commands(commands: argparse._SubParsersAction[Any]) -> None:
-    """Register `classifier build` and `classifier evaluate` on the `tingjian` command's subparsers."""
+    """Register `classifier dictionary|build|evaluate|retrain` on the `tingjian` command's subparsers."""
     group = commands.add_parser("classifier", help="the complaint classifier: build, measure")
     sub = group.add_subparsers(title="classifier commands")
+
+    dictionary = sub.add_parser(
+        "dictionary",
+        help="rebuild the compact jieba dictionary complaints are cut with (run before `build`)",
+    )
+    dictionary.set_defaults(handler=_dictionary)
 
     build = sub.add_parser(
         "build", help="rebuild the shipped model from analysis/data/complaints (train parts only)"
@@ -32,6 +38,16 @@ def add_classifier_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="train on the shipped data plus this deployment's labels; switch only when more accurate",
     )
     retrain.set_defaults(handler=_retrain)
+
+
+def _dictionary(settings: Settings, args: argparse.Namespace) -> int:
+    from analysis.compact_dictionary import build_compact_dictionary
+    from analysis.text import COMPACT_DICT
+
+    content = build_compact_dictionary()
+    COMPACT_DICT.write_text(content, encoding="utf-8")
+    print(f"{content.count(chr(10)) - 1} words written to {COMPACT_DICT}")
+    return 0
 
 
 def _build(settings: Settings, args: argparse.Namespace) -> int:

@@ -24,12 +24,14 @@ from analysis.periods import Freq, period_of
 from bot.config import Settings
 from bot.exports import to_csv_zip, to_xlsx
 from bot.jobs.digests import build_period_report, report_parts
+from bot.jobs.keywords import keywords_job
 from bot.jobs.retrain import JOB_KIND as RETRAIN_JOB
 from bot.jobs.retrain import retrain_deployment
 from dialogs.i18n import Language, language_of, t
 from dialogs.kpis import load_kpis
 from dialogs.terms import DIMENSIONS
 from storage.analytics import load_frames
+from storage.complaints import KEYWORDS_JOB
 from storage.database import session_factory
 from storage.jobs import ClaimedJob, JobQueue, Part
 from storage.unit_of_work import UnitOfWork
@@ -127,6 +129,7 @@ HANDLERS: dict[str, JobHandler] = {
     "export": export_job,
     "kpis": kpis_job,
     RETRAIN_JOB: retrain_job,
+    KEYWORDS_JOB: keywords_job,
 }
 
 

@@ -7,15 +7,20 @@ import sys
 from pathlib import Path
 
 from analysis import text as tx
+from analysis.compact_dictionary import build_compact_dictionary
+from analysis.complaint_data import load_all, train_part
+from analysis.complaint_model import model_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_init_jieba_writes_its_cache_into_the_given_folder(tmp_path: Path) -> None:
+def test_segmenting_never_loads_the_full_dictionary_and_keyword_extraction_caches_it(tmp_path: Path) -> None:
     cache_dir = tmp_path / "data" / "jieba"
     script = (
-        "import sys; from pathlib import Path; from analysis.text import init_jieba, cut; "
-        "init_jieba(Path(sys.argv[1])); init_jieba(None); print('|'.join(cut('他们互相踢皮球')))"
+        "import sys; from pathlib import Path; from analysis import text as tx; "
+        "tx.init_jieba(Path(sys.argv[1])); tx.init_jieba(None); print('|'.join(tx.cut('他们互相踢皮球'))); "
+        "print(sorted(p.name for p in Path(sys.argv[1]).iterdir())); "
+        "tx.extract_tags('服务态度很差'); print(sorted(p.name for p in Path(sys.argv[1]).iterdir()))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, str(cache_dir)],
@@ -25,8 +30,20 @@ def test_init_jieba_writes_its_cache_into_the_given_folder(tmp_path: Path) -> No
         timeout=120,
         check=True,
     )
+    assert result.stdout.splitlines() == ["他们|互相|踢皮球", "[]", "['jieba.cache']"]
     assert (cache_dir / "jieba.cache").stat().st_size > 1_000_000
-    assert result.stdout.strip() == "他们|互相|踢皮球"
+
+
+def test_the_compact_dictionary_cuts_training_texts_as_the_full_one() -> None:
+    texts = [model_text(example.text) for example in train_part(load_all())[::10]]
+    assert [tx.clauses(t, hmm=False) for t in texts] == [tx.clauses(t, hmm=False, full=True) for t in texts]
+    # Words missing from it (no complaint mentions physics) come out in known pieces instead.
+    assert tx.cut("量子纠缠", hmm=False, full=True) == ["量子", "纠缠"]
+    assert tx.cut("量子纠缠", hmm=False) == ["量", "子", "纠", "缠"]
+
+
+def test_the_shipped_compact_dictionary_equals_a_fresh_build() -> None:
+    assert tx.COMPACT_DICT.read_text(encoding="utf-8") == build_compact_dictionary()
 
 
 def test_init_jieba_is_idempotent() -> None:

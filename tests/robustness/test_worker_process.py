@@ -1,6 +1,6 @@
-"""`tingjian run` as a real process: the chat process never imports pandas, matplotlib, scipy or
-scikit-learn (not at start, not while serving), and its worker child builds the admins' files, is
-restarted when it dies and stops with the bot."""
+"""`tingjian run` as a real process: the chat process never imports pandas, matplotlib, scipy,
+scikit-learn or jieba's keyword tables (not at start, not while serving), and its worker child
+builds the admins' files, is restarted when it dies and stops with the bot."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.robustness.bot_process import bot_process
 ADMIN = 900001
 CUSTOMER = 4601
 HEAVY = {"pandas", "matplotlib", "scipy", "sklearn"}
+KEYWORD_TABLES = {"jieba.analyse", "jieba.posseg"}
 
 
 @pytest.fixture
@@ -28,11 +29,14 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
         yield emulator
 
 
+def imported_modules(log: str) -> set[str]:
+    """Modules named in `-X importtime` lines (PYTHONPROFILEIMPORTTIME) of a log."""
+    return {m.group(1) for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", log, re.M)}
+
+
 def imported(log: str) -> set[str]:
-    """Top-level packages named in `-X importtime` lines (PYTHONPROFILEIMPORTTIME) of a log."""
-    return {
-        m.group(1).split(".")[0] for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", log, re.M)
-    }
+    """Top-level packages named in `-X importtime` lines of a log."""
+    return {name.split(".")[0] for name in imported_modules(log)}
 
 
 def niceness(pid: int) -> int:
@@ -81,6 +85,8 @@ async def test_the_chat_process_imports_no_pandas_matplotlib_scipy_or_sklearn(
     modules = imported(log)
     assert {"aiogram", "jieba"} <= modules, "the import log must show lazy imports too"
     assert not modules & HEAVY, sorted(modules & HEAVY)
+    # Keyword extraction's tables (about 95 MB) are the worker's: the complaint's keywords are queued.
+    assert not imported_modules(log) & KEYWORD_TABLES, sorted(imported_modules(log) & KEYWORD_TABLES)
 
 
 async def test_the_worker_child_builds_files_is_restarted_and_stops_with_the_bot(
