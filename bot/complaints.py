@@ -33,7 +33,8 @@ from dialogs.complaint_flow import (
 )
 from dialogs.conversation import COMPLAINT, ComplaintPart, Conversation
 from dialogs.i18n import Language, t
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 FLOW = COMPLAINT
@@ -88,7 +89,7 @@ def begin(flow: ComplaintFlow, conversation: Conversation, source: int | None) -
 async def advance(
     flow: ComplaintFlow,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     state: ComplaintState,
     event: ComplaintInput,
     conversation: Conversation,
@@ -101,7 +102,7 @@ async def advance(
     for effect in step.effects:
         if isinstance(effect, OpenTicket):
             opened = await uow.complaints.open_ticket(
-                respondent.id, respondent.language, _new_complaint(effect, source)
+                customer.id, customer.language, _new_complaint(effect, source)
             )
         elif isinstance(effect, DiscardDraft):
             pass  # nothing was stored for the draft beyond the conversation state below

@@ -26,7 +26,8 @@ from dialogs.i18n import Language, language_of, t
 from dialogs.survey_flow import SurveyState
 from dialogs.tickets import ticket_number
 from dialogs.working_days import WorkingCalendar
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
@@ -44,7 +45,7 @@ def rules_of(settings: Settings) -> FollowUpRules:
 
 
 async def after_survey(
-    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, state: SurveyState, rules: FollowUpRules
+    uow: UnitOfWork, customer: Customer, stored: StoredSurvey, state: SurveyState, rules: FollowUpRules
 ) -> Complaint | None:
     """On completion: store the reasons picked, open a follow-up case when the rating is low enough,
     and keep the comment with the reasons as a classifier label (one category only). Returns the case,
@@ -83,7 +84,7 @@ async def after_survey(
             classifier_version=guess.model_version if guess else None,
             rating_before=rating,
         )
-        case = await uow.follow_ups.open_case(respondent.id, respondent.language, new, rules)
+        case = await uow.follow_ups.open_case(customer.id, customer.language, new, rules)
     label = label_category(categories)
     if label is not None:
         uow.complaints.keep_label(
