@@ -5,6 +5,7 @@ SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the 
 emulator/ (the local Bot API server) stands alone: it imports nothing of the project, nor does the
 domain vocabulary in dialogs/terms.py. A handler module never imports another handler module:
 what two handlers share lives in a bot/ service module (bot/surveys.py, bot/complaints.py, …).
+No handler or bot service takes the ORM Respondent row: the middleware gives them a Customer.
 """
 
 from __future__ import annotations
