@@ -22,7 +22,7 @@ from dialogs.follow_up import (
     reasons_category,
     weakest_dimension,
 )
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.survey_flow import SurveyState
 from dialogs.tickets import ticket_number
 from dialogs.working_days import WorkingCalendar
@@ -164,7 +164,7 @@ async def case_lines(uow: UnitOfWork, case: Complaint, language: Language, setti
 async def alert_admins(bot: Bot, uow: UnitOfWork, settings: Settings, case: Complaint) -> None:
     """Every admin hears of a new case at once: its revisit is due within a working day."""
     assert case.revisit_due_at is not None and case.fix_due_at is not None
-    language = language_of(settings.default_language)
+    language: Language = settings.default_language
     categories = (
         [c for _, c in await uow.follow_ups.reasons(case.source_response_id)]
         if case.source_response_id
