@@ -1,6 +1,6 @@
 """The database side of one survey answer, alone: CPU and wall time per update in the bot process.
 
-Runs the bot's own UnitOfWorkMiddleware (chat lock, deduplication, respondent, dialog state) around
+Runs the bot's own UnitOfWorkMiddleware (chat lock, deduplication, customer, dialog state) around
 the survey's own `advance` (answer row + conversation state, committed) for synthetic
 callback-query updates from many customers at once, against PostgreSQL — no Telegram, no emulator,
 so the figure is what storage costs the bot per answer. Usage::
@@ -54,18 +54,18 @@ def callback_update(update_id: int, telegram_id: int) -> Update:
     return Update(update_id=update_id, callback_query=query)
 
 
-async def start(uow: Any, respondent: Any, conversation: Any) -> None:
+async def start(uow: Any, customer: Any, conversation: Any) -> None:
     """The first update of each customer: open a response (the /survey command's storage work)."""
     stored = await uow.surveys.latest(DEFAULT_SURVEY_KEY)
-    await begin(uow, respondent, stored, conversation)
+    await begin(uow, customer, stored, conversation)
     await uow.commit()
 
 
-async def answer(uow: Any, respondent: Any, conversation: Any) -> None:
+async def answer(uow: Any, customer: Any, conversation: Any) -> None:
     """One answer: the survey button handler's storage work (answer row and state, committed)."""
     active = await active_survey(uow, conversation)
     assert active is not None
-    await advance(uow, respondent, active, Pick(4), conversation, FollowUpRules())
+    await advance(uow, customer, active, Pick(4), conversation, FollowUpRules())
     await uow.commit()
 
 
@@ -83,7 +83,7 @@ async def run(url: str, answers: int, concurrency: int) -> dict[str, Any]:
         data["event_chat"] = update.callback_query.message.chat  # type: ignore[union-attr]
 
         async def handler(_: Any, d: dict[str, Any]) -> None:
-            await work(d["uow"], d["respondent"], d["conversation"])
+            await work(d["uow"], d["customer"], d["conversation"])
 
         began = time.perf_counter()
         await middleware(handler, update, data)

@@ -32,7 +32,8 @@ from dialogs.complaint_flow import (
 )
 from dialogs.conversation import COMPLAINT, ComplaintPart, Conversation
 from dialogs.i18n import Language, t
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 FLOW = COMPLAINT
@@ -87,7 +88,7 @@ def begin(flow: ComplaintFlow, conversation: Conversation, source: int | None) -
 async def advance(
     flow: ComplaintFlow,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     state: ComplaintState,
     event: ComplaintInput,
     conversation: Conversation,
@@ -100,7 +101,7 @@ async def advance(
     for effect in step.effects:
         if isinstance(effect, OpenTicket):
             opened = await uow.complaints.open_ticket(
-                respondent.id, respondent.language, replace(effect.complaint, source_response_id=source)
+                customer.id, customer.language, replace(effect.complaint, source_response_id=source)
             )
             await uow.complaints.queue_keywords(opened)
         elif isinstance(effect, DiscardDraft):

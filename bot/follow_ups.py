@@ -22,11 +22,12 @@ from dialogs.follow_up import (
     reasons_category,
     weakest_dimension,
 )
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.survey_flow import SurveyState
 from dialogs.tickets import ticket_number
 from dialogs.working_days import WorkingCalendar
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
@@ -44,7 +45,7 @@ def rules_of(settings: Settings) -> FollowUpRules:
 
 
 async def after_survey(
-    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, state: SurveyState, rules: FollowUpRules
+    uow: UnitOfWork, customer: Customer, stored: StoredSurvey, state: SurveyState, rules: FollowUpRules
 ) -> Complaint | None:
     """On completion: store the reasons picked, open a follow-up case when the rating is low enough,
     and keep the comment with the reasons as a classifier label (one category only). Returns the case,
@@ -82,7 +83,7 @@ async def after_survey(
             classifier_version=guess.model_version if guess else None,
             rating_before=rating,
         )
-        case = await uow.follow_ups.open_case(respondent.id, respondent.language, new, rules)
+        case = await uow.follow_ups.open_case(customer.id, customer.language, new, rules)
         if guess:
             await uow.complaints.queue_keywords(case)  # extracted by a worker (bot/jobs/keywords.py)
     label = label_category(categories)
@@ -158,7 +159,7 @@ async def case_lines(uow: UnitOfWork, case: Complaint, language: Language, setti
 async def alert_admins(bot: Bot, uow: UnitOfWork, settings: Settings, case: Complaint) -> None:
     """Every admin hears of a new case at once: its revisit is due within a working day."""
     assert case.revisit_due_at is not None and case.fix_due_at is not None
-    language = language_of(settings.default_language)
+    language: Language = settings.default_language
     categories = (
         [c for _, c in await uow.follow_ups.reasons(case.source_response_id)]
         if case.source_response_id

@@ -18,7 +18,7 @@ from bot import render
 from bot.follow_ups import after_survey
 from dialogs.conversation import SURVEY, Conversation, SurveyPart
 from dialogs.follow_up import FollowUpRules
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.survey_flow import (
     CompleteResponse,
     SaveAnswer,
@@ -30,7 +30,8 @@ from dialogs.survey_flow import (
     start,
     summary,
 )
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 
@@ -56,13 +57,13 @@ async def active_survey(uow: UnitOfWork, conversation: Conversation) -> ActiveSu
 
 
 async def begin(
-    uow: UnitOfWork, respondent: Respondent, stored: StoredSurvey, conversation: Conversation
+    uow: UnitOfWork, customer: Customer, stored: StoredSurvey, conversation: Conversation
 ) -> Step:
     """Open a new response (abandoning an unfinished one) and position at the first question."""
     previous = conversation.survey
     if previous is not None and not previous.state.finished:
         await uow.responses.abandon(previous.state.response_id)
-    response_id = await uow.responses.open(respondent.id, stored.version_id)
+    response_id = await uow.responses.open(customer.id, stored.version_id)
     step = start(stored.survey, response_id)
     _keep(conversation, stored, step.state)
     return step
@@ -75,7 +76,7 @@ def resume(conversation: Conversation) -> None:
 
 async def advance(
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     active: ActiveSurvey,
     event: SurveyInput,
     conversation: Conversation,
@@ -97,7 +98,7 @@ async def advance(
             unused = [qid for key, qid in active.stored.question_ids.items() if key not in step.state.path]
             await uow.responses.forget_answers(step.state.response_id, unused)
             await uow.responses.complete(step.state.response_id)
-            case = await after_survey(uow, respondent, active.stored, step.state, rules)
+            case = await after_survey(uow, customer, active.stored, step.state, rules)
     _keep(conversation, active.stored, step.state)
     return step, case
 
@@ -193,10 +194,10 @@ async def send_intro(
 
 
 async def offer_or_start(
-    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, conversation: Conversation, key: str
+    bot: Bot, chat_id: int, uow: UnitOfWork, customer: Customer, conversation: Conversation, key: str
 ) -> None:
     """Offer to resume an unfinished survey, else start survey `key`."""
-    language = language_of(respondent.language)
+    language = customer.language
     active = await active_survey(uow, conversation)
     if active is not None and not active.state.finished:
         await uow.commit()
@@ -207,14 +208,14 @@ async def offer_or_start(
             reply_markup=render.resume_keyboard(language, active.state.response_id),
         )
         return
-    await start_survey(bot, chat_id, uow, respondent, conversation, key)
+    await start_survey(bot, chat_id, uow, customer, conversation, key)
 
 
 async def start_survey(
     bot: Bot,
     chat_id: int,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     conversation: Conversation,
     key: str,
     invitation_id: int | None = None,
@@ -224,15 +225,15 @@ async def start_survey(
     The response is linked to the invitation it answers (the pressed one, else an open one for `key`);
     a customer's first survey starts with the privacy notice.
     """
-    language = language_of(respondent.language)
+    language = customer.language
     stored = await uow.surveys.latest(key)
     if stored is None:
         await uow.commit()
         await bot.send_message(chat_id, t(language, "survey_unavailable"))
         return
-    step = await begin(uow, respondent, stored, conversation)
-    await uow.campaigns.attach_response(respondent.id, key, step.state.response_id, invitation_id)
-    notice = await uow.profiles.claim_consent_notice(respondent.id)
+    step = await begin(uow, customer, stored, conversation)
+    await uow.campaigns.attach_response(customer.id, key, step.state.response_id, invitation_id)
+    notice = await uow.profiles.claim_consent_notice(customer.id)
     await uow.commit()
     await send_intro(bot, chat_id, stored, language, t(language, "privacy_consent") if notice else None)
     await send_prompt(bot, chat_id, ActiveSurvey(stored, step.state), language)

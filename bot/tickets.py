@@ -18,7 +18,8 @@ from dialogs.complaint_flow import excerpt
 from dialogs.follow_up import RERATE_STATUSES, RERATE_VALUES
 from dialogs.i18n import Language, language_of, t
 from dialogs.tickets import Action, Status, staff_actions, ticket_number, transition
-from storage.models import Complaint, Respondent, TicketEvent
+from storage.customers import Customer
+from storage.models import Complaint, TicketEvent
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -55,13 +56,13 @@ async def change_status(
     return new
 
 
-async def customer_of(uow: UnitOfWork, complaint: Complaint) -> Respondent:
+async def customer_of(uow: UnitOfWork, complaint: Complaint) -> Customer:
     """The customer who filed the complaint."""
-    return await uow.session.get_one(Respondent, complaint.respondent_id)
+    return await uow.respondents.customer(complaint.respondent_id)
 
 
 async def tell_customer(
-    bot: Bot, customer: Respondent, text: str, markup: InlineKeyboardMarkup | None = None
+    bot: Bot, customer: Customer, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> bool:
     """Message the customer; False when they blocked the bot."""
     try:
@@ -72,10 +73,10 @@ async def tell_customer(
     return True
 
 
-async def notify_status(bot: Bot, customer: Respondent, complaint: Complaint, note: str | None) -> bool:
+async def notify_status(bot: Bot, customer: Customer, complaint: Complaint, note: str | None) -> bool:
     """Tell the customer the new status (with the admin's note); once resolved, ask for a rating of
     the resolution, or, for a follow-up case, offer the one re-rating of the service."""
-    language = language_of(customer.language)
+    language = customer.language
     number = ticket_number(complaint.id)
     text = t(language, "ticket_status_changed", ticket=number, status=status_name(complaint.status, language))
     if note:

@@ -8,6 +8,7 @@ from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.customers import Customer, customer_from_row
 from storage.models import Conversation, Respondent
 
 _respondents = cast(Table, Respondent.__table__)  # Core statements: no ORM bulk-insert machinery
@@ -52,6 +53,13 @@ class RespondentRepository:
         return (
             await self.session.scalars(select(Respondent).where(Respondent.telegram_id == telegram_id))
         ).first()
+
+    async def customer(self, respondent_id: int) -> Customer:
+        """The customer with this id, as plain data (to message them about their ticket)."""
+        row = (
+            await self.session.execute(select(_respondents).where(_respondents.c.id == respondent_id))
+        ).one()
+        return customer_from_row(row)
 
     async def set_language(self, respondent_id: int, language: str) -> None:
         """Remember the customer's chosen language."""

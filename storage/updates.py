@@ -1,4 +1,4 @@
-"""Opening a Telegram update: the per-chat lock, deduplication, the respondent and its dialog state.
+"""Opening a Telegram update: the per-chat lock, deduplication, the customer and their dialog state.
 
 This runs for every update, so its statements are built once, with bound parameters (SQLAlchemy
 then reuses their cache key and compiled form), and the claim, the respondent and the conversation
@@ -17,8 +17,9 @@ from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import Conversation, ProcessedUpdate, Respondent
-from storage.respondents import TOUCH_RESPONDENT, respondent_from_row
+from storage.customers import Customer, customer_from_row
+from storage.models import Conversation, ProcessedUpdate
+from storage.respondents import TOUCH_RESPONDENT
 
 _updates = cast(Table, ProcessedUpdate.__table__)  # Core statements: no ORM bulk-insert machinery
 _conversations = cast(Table, Conversation.__table__)  # Core statements: no ORM bulk-insert machinery
@@ -58,7 +59,7 @@ OPEN_UPDATE = select(
 class OpenedUpdate:
     """An update claimed for processing: who sent it and where their conversation stands."""
 
-    respondent: Respondent
+    customer: Customer
     flow: str | None
     dialog: dict[str, Any]
 
@@ -100,7 +101,7 @@ async def open_update(
     language: str,
     first_name: str | None,
 ) -> OpenedUpdate | None:
-    """Claim the update, create or refresh its respondent, load the conversation; None if the update
+    """Claim the update, create or refresh its customer, load the conversation; None if the update
     was processed before (a redelivery). Commits with the work; one round trip."""
     parameters = {
         "bot_id": bot_id,
@@ -112,4 +113,4 @@ async def open_update(
     row = (await session.execute(OPEN_UPDATE, parameters)).one()
     if not row.claimed:
         return None
-    return OpenedUpdate(respondent_from_row(row), row.flow, dict(row.state) if row.state is not None else {})
+    return OpenedUpdate(customer_from_row(row), row.flow, dict(row.state) if row.state is not None else {})

@@ -5,6 +5,7 @@ SQLAlchemy; bot/ takes from SQLAlchemy only engine types and exceptions — the 
 emulator/ (the local Bot API server) stands alone: it imports nothing of the project, nor does the
 domain vocabulary in dialogs/terms.py. A handler module never imports another handler module:
 what two handlers share lives in a bot/ service module (bot/surveys.py, bot/complaints.py, …).
+No handler or bot service takes the ORM Respondent row: the middleware gives them a Customer.
 """
 
 from __future__ import annotations
@@ -129,3 +130,51 @@ def test_the_contract_sees_a_violation(tmp_path: Path) -> None:
     source = "def f():\n    from bot.app import build_bot\n    import aiogram.types\n"
     sample.write_text(source, encoding="utf-8")
     assert imports_of(sample) == [(2, "bot.app"), (3, "aiogram.types")]
+
+
+def orm_row_parameters(path: Path, orm_classes: frozenset[str]) -> list[str]:
+    """`function(parameter)` for every parameter of a function in the file annotated with an ORM class."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            signature = node.args
+            parameters = [*signature.posonlyargs, *signature.args, *signature.kwonlyargs]
+            parameters += [p for p in (signature.vararg, signature.kwarg) if p is not None]
+            found += [
+                f"{node.name}({p.arg})"
+                for p in parameters
+                if p.annotation is not None and annotation_names(p.annotation) & orm_classes
+            ]
+    return found
+
+
+def annotation_names(annotation: ast.expr) -> set[str]:
+    """The class names an annotation mentions (`models.X` counts as X; a quoted one is read too)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        annotation = ast.parse(annotation.value, mode="eval").body
+    nodes = list(ast.walk(annotation))
+    return {n.id for n in nodes if isinstance(n, ast.Name)} | {
+        n.attr for n in nodes if isinstance(n, ast.Attribute)
+    }
+
+
+def test_no_handler_or_bot_service_takes_the_orm_respondent() -> None:
+    # The middleware injects the customer as frozen plain data (storage.customers.Customer): a detached
+    # ORM row invites writes by mutation that nothing saves. Writes go through repositories, by id.
+    broken = [
+        f"{path.relative_to(ROOT)}: {where}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for where in orm_row_parameters(path, frozenset({"Respondent"}))
+    ]
+    assert broken == []
+
+
+def test_the_orm_parameter_rule_sees_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from storage import models\nfrom storage.models import Respondent\n"
+        "async def h(message, respondent: Respondent, *, other: 'models.Respondent | None' = None): ...\n"
+        "def g(customer: Customer, rows: list[models.Respondent]): ...\n",
+        encoding="utf-8",
+    )
+    assert orm_row_parameters(sample, frozenset({"Respondent"})) == ["h(respondent)", "h(other)", "g(rows)"]

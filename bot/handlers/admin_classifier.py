@@ -14,10 +14,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.callbacks import TicketCb
 from bot.tickets import category_name
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.terms import CATEGORIES
 from dialogs.tickets import ticket_number
-from storage.models import Respondent
 from storage.unit_of_work import UnitOfWork
 
 CATEGORY_ACTIONS = frozenset({"category", "category_to"})
@@ -70,11 +69,10 @@ def _category_picker(complaint_id: int, current: str, language: Language) -> Inl
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def classifier_command(message: Message, uow: UnitOfWork, respondent: Respondent) -> None:
+async def classifier_command(message: Message, uow: UnitOfWork, language: Language) -> None:
     """/classifier: the model in use, its measured accuracy, and the labels people gave."""
     from analysis.complaints import active_model  # the shipped model file is read on first use
 
-    language = language_of(respondent.language)
     now = datetime.now(UTC)
     stats = await uow.classifier.stats(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
     await uow.commit()

@@ -31,11 +31,11 @@ from bot.tickets import (
     ticket_view,
 )
 from dialogs.conversation import TICKET_REPLY, TICKET_RESOLVE, Conversation
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.terms import CATEGORIES
 from dialogs.tickets import STATUSES, Action, TransitionError, parse_ticket_number, ticket_number
 from storage.complaints import TicketFilter
-from storage.models import Complaint, Respondent
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
@@ -399,7 +399,6 @@ async def admin_text(
     message: Message,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
     language: Language,
     conversation: Conversation,
     settings: Settings,
@@ -438,8 +437,7 @@ async def admin_text(
             complaint, actor_role="admin", actor_id=message.chat.id, action="reply", note=text
         )
         await uow.commit()
-        customer_language = language_of(customer.language)
-        reply = t(customer_language, "ticket_reply_to_customer", ticket=number, text=text)
+        reply = t(customer.language, "ticket_reply_to_customer", ticket=number, text=text)
         delivered = await tell_customer(bot, customer, escape(reply))
         await message.answer(escape(t(language, "admin_reply_sent", ticket=number)))
     if not delivered:

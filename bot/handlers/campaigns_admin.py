@@ -17,8 +17,7 @@ from bot.filters import in_flow
 from dialogs import campaign_wizard as wizard
 from dialogs.campaign_wizard import WizardError, WizardState
 from dialogs.conversation import CAMPAIGN_WIZARD, Conversation
-from dialogs.i18n import Language, language_of, t
-from storage.models import Respondent
+from dialogs.i18n import Language, t
 from storage.unit_of_work import UnitOfWork
 
 FLOW = CAMPAIGN_WIZARD
@@ -26,11 +25,11 @@ LISTED = 10  # campaigns shown by /campaigns (newest first), to stay well inside
 
 
 async def campaign_command(
-    message: Message, uow: UnitOfWork, respondent: Respondent, conversation: Conversation, settings: Settings
+    message: Message, uow: UnitOfWork, language: Language, conversation: Conversation, settings: Settings
 ) -> None:
     """/campaign: start the set-up."""
     state = wizard.start(await uow.campaigns.survey_keys())
-    text, markup = await _show(uow, respondent, conversation, state, settings)
+    text, markup = await _show(uow, language, conversation, state, settings)
     await message.answer(text, reply_markup=markup)
 
 
@@ -38,7 +37,6 @@ async def wizard_button(
     query: CallbackQuery,
     callback_data: WizardCb,
     uow: UnitOfWork,
-    respondent: Respondent,
     language: Language,
     conversation: Conversation,
     settings: Settings,
@@ -50,7 +48,7 @@ async def wizard_button(
         return
     surveys = await uow.campaigns.survey_keys()
     if state.step == "confirm" and callback_data.v == "start":
-        text = await _create(uow, state, respondent, conversation, query.from_user.id, settings)
+        text = await _create(uow, state, language, conversation, query.from_user.id, settings)
         await uow.commit()
         await query.answer()
         if isinstance(query.message, Message):
@@ -61,7 +59,7 @@ async def wizard_button(
     except WizardError as error:
         await query.answer(t(language, error.key))
         return
-    text, markup = await _show(uow, respondent, conversation, state, settings)
+    text, markup = await _show(uow, language, conversation, state, settings)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)
@@ -70,7 +68,6 @@ async def wizard_button(
 async def wizard_text(
     message: Message,
     uow: UnitOfWork,
-    respondent: Respondent,
     language: Language,
     conversation: Conversation,
     settings: Settings,
@@ -86,19 +83,18 @@ async def wizard_text(
     except WizardError as error:
         await message.answer(escape(t(language, error.key)))
         return
-    text, markup = await _show(uow, respondent, conversation, state, settings)
+    text, markup = await _show(uow, language, conversation, state, settings)
     await message.answer(text, reply_markup=markup)
 
 
 async def _create(
     uow: UnitOfWork,
     state: WizardState,
-    respondent: Respondent,
+    language: Language,
     conversation: Conversation,
     admin_id: int,
     settings: Settings,
 ) -> str:
-    language = language_of(respondent.language)
     now = datetime.now(UTC)
     spec = wizard.build(state, now).resolve(now, settings.timezone)
     conversation.campaign_wizard = None
@@ -112,7 +108,7 @@ async def _create(
 
 async def _show(
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     conversation: Conversation,
     state: WizardState,
     settings: Settings,
@@ -121,7 +117,7 @@ async def _show(
     conversation.campaign_wizard = state
     conversation.flow = FLOW
     surveys = await uow.campaigns.survey_keys()
-    shown = await _step(uow, state, surveys, respondent.language, settings)  # type: ignore[arg-type]
+    shown = await _step(uow, state, surveys, language, settings)
     await uow.commit()
     return shown
 
@@ -152,9 +148,9 @@ async def _step(
     return escape(text), markup
 
 
-async def campaigns_command(message: Message, uow: UnitOfWork, respondent: Respondent) -> None:
+async def campaigns_command(message: Message, uow: UnitOfWork, language: Language) -> None:
     """/campaigns: every campaign's response rate, with pause/resume buttons."""
-    text, markup = await _overview(uow, respondent.language)  # type: ignore[arg-type]
+    text, markup = await _overview(uow, language)
     await uow.commit()
     await message.answer(text, reply_markup=markup)
 

@@ -27,9 +27,10 @@ from dialogs.complaint_flow import (
     excerpt,
 )
 from dialogs.conversation import Conversation
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.tickets import promised_hours, ticket_number
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 
@@ -37,38 +38,37 @@ async def complain_command(
     message: Message,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     conversation: Conversation,
     complaint_flow: ComplaintFlow,
 ) -> None:
     """/complain: start describing what happened."""
-    await _start(bot, message.chat.id, uow, respondent, conversation, complaint_flow, source=None)
+    await _start(bot, message.chat.id, uow, language, conversation, complaint_flow, source=None)
 
 
 async def complain_button(
     query: CallbackQuery,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     conversation: Conversation,
     complaint_flow: ComplaintFlow,
 ) -> None:
     """The menu's complaint button (also offered after a survey with low ratings)."""
     await query.answer()
     source = conversation.survey_response_id
-    await _start(bot, query.from_user.id, uow, respondent, conversation, complaint_flow, source=source)
+    await _start(bot, query.from_user.id, uow, language, conversation, complaint_flow, source=source)
 
 
 async def _start(
     bot: Bot,
     chat_id: int,
     uow: UnitOfWork,
-    respondent: Respondent,
+    language: Language,
     conversation: Conversation,
     flow: ComplaintFlow,
     source: int | None,
 ) -> None:
-    language = language_of(respondent.language)
     step = begin(flow, conversation, source)
     await uow.commit()
     await send_step(bot, chat_id, step, language, previous_step=None)
@@ -78,7 +78,7 @@ async def complaint_message(
     message: Message,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     conversation: Conversation,
     complaint_flow: ComplaintFlow,
     settings: Settings,
@@ -87,7 +87,7 @@ async def complaint_message(
     """Text, photos, voice notes or a shared contact while a complaint draft is open."""
     event = _event_of(message)
     await _advance(
-        bot, message.chat.id, uow, respondent, conversation, complaint_flow, settings, metrics, event
+        bot, message.chat.id, uow, customer, conversation, complaint_flow, settings, metrics, event
     )
 
 
@@ -96,7 +96,7 @@ async def complaint_button(
     callback_data: ComplaintCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
     complaint_flow: ComplaintFlow,
@@ -117,7 +117,7 @@ async def complaint_button(
     elif callback_data.v == "cancel":
         event = Cancel()
     await _advance(
-        bot, query.from_user.id, uow, respondent, conversation, complaint_flow, settings, metrics, event
+        bot, query.from_user.id, uow, customer, conversation, complaint_flow, settings, metrics, event
     )
 
 
@@ -144,18 +144,18 @@ async def _advance(
     bot: Bot,
     chat_id: int,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     conversation: Conversation,
     flow: ComplaintFlow,
     settings: Settings,
     metrics: Metrics,
     event: ComplaintInput,
 ) -> None:
-    language = language_of(respondent.language)
+    language = customer.language
     draft = draft_of(conversation)
     if draft is None:
         return
-    step, opened = await advance(flow, uow, respondent, draft, event, conversation)
+    step, opened = await advance(flow, uow, customer, draft, event, conversation)
     await uow.commit()
     if opened is None:
         await send_step(bot, chat_id, step, language, previous_step=draft.step)

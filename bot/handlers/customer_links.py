@@ -14,7 +14,7 @@ from bot.api.links import is_link, token_of
 from bot.config import Settings
 from dialogs.i18n import Language, t
 from storage.customer_links import Redeemed
-from storage.models import Respondent
+from storage.customers import Customer
 from storage.unit_of_work import UnitOfWork
 
 
@@ -22,7 +22,7 @@ async def link_start(
     message: Message,
     command: CommandObject,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     settings: Settings,
 ) -> None:
@@ -30,7 +30,7 @@ async def link_start(
     token = token_of(command.args or "")
     outcome = Redeemed.UNKNOWN
     if token is not None and message.from_user is not None:
-        outcome = await uow.customer_links.redeem(token, message.from_user.id, respondent.id)
+        outcome = await uow.customer_links.redeem(token, message.from_user.id, customer.id)
     await uow.commit()
     await message.answer(t(language, _REPLY[outcome]), reply_markup=render.main_menu(language))
 

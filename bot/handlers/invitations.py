@@ -10,7 +10,7 @@ from bot.invitations import InvitationCb, resume_invitations_keyboard
 from bot.surveys import active_survey, resume, send_prompt, start_survey
 from dialogs.conversation import Conversation
 from dialogs.i18n import Language, t
-from storage.models import Respondent
+from storage.customers import Customer
 from storage.unit_of_work import UnitOfWork
 
 
@@ -19,21 +19,21 @@ async def invitation_button(
     callback_data: InvitationCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
 ) -> None:
     """Start (or continue) the invited survey, stop invitations, or receive them again."""
     if callback_data.action in ("stop", "resume"):
         stop = callback_data.action == "stop"
-        await uow.profiles.set_opted_out(respondent.id, stop)
+        await uow.profiles.set_opted_out(customer.id, stop)
         await uow.commit()
         await query.answer()
         markup = resume_invitations_keyboard(language) if stop else None
         text = t(language, "campaign_opted_out" if stop else "campaign_opted_in")
         await bot.send_message(query.from_user.id, text, reply_markup=markup)
         return
-    found = await uow.campaigns.invitation_of(callback_data.i, respondent.id)
+    found = await uow.campaigns.invitation_of(callback_data.i, customer.id)
     if found is None:
         await query.answer(t(language, "campaign_invitation_gone"), show_alert=True)
         return
@@ -54,15 +54,15 @@ async def invitation_button(
         await uow.commit()
         await send_prompt(bot, query.from_user.id, active, language)
         return
-    await start_survey(bot, query.from_user.id, uow, respondent, conversation, survey_key, invitation.id)
+    await start_survey(bot, query.from_user.id, uow, customer, conversation, survey_key, invitation.id)
 
 
-async def membership_changed(event: ChatMemberUpdated, uow: UnitOfWork, respondent: Respondent) -> None:
+async def membership_changed(event: ChatMemberUpdated, uow: UnitOfWork, customer: Customer) -> None:
     """A customer blocked the bot (skipped by campaigns from now on) or unblocked it."""
     if event.chat.type != "private":
         return
     blocked = event.new_chat_member.status == ChatMemberStatus.KICKED
-    await uow.profiles.set_blocked(respondent.id, blocked)
+    await uow.profiles.set_blocked(customer.id, blocked)
     await uow.commit()
 
 

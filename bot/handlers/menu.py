@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.surveys import active_survey, offer_or_start
 from dialogs.conversation import Conversation
 from dialogs.i18n import Language, parse_language, t
-from storage.models import Respondent
+from storage.customers import Customer
 from storage.unit_of_work import UnitOfWork
 
 DEEP_LINK_SURVEY = "survey_"
@@ -25,18 +25,18 @@ async def start(
     command: CommandObject,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
 ) -> None:
     """/start, or /start survey_<key> from an operator's deep link."""
-    first_name = escape(respondent.first_name or "")
+    first_name = escape(customer.first_name or "")
     name = f"，{first_name}" if language == "zh" else f", {first_name}"
-    greeting = t(language, "welcome", name=name if respondent.first_name else "")
+    greeting = t(language, "welcome", name=name if customer.first_name else "")
     if command.args and command.args.startswith(DEEP_LINK_SURVEY):
         await bot.send_message(message.chat.id, greeting)
         key = command.args.removeprefix(DEEP_LINK_SURVEY)
-        await offer_or_start(bot, message.chat.id, uow, respondent, conversation, key)
+        await offer_or_start(bot, message.chat.id, uow, customer, conversation, key)
         return
     await uow.commit()
     await bot.send_message(
@@ -75,7 +75,7 @@ async def language_button(query: CallbackQuery, bot: Bot) -> None:
 
 
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, respondent: Respondent
+    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, customer: Customer
 ) -> None:
     """Store the chosen language and confirm in it."""
     try:
@@ -83,7 +83,7 @@ async def language_chosen(
     except ValueError:
         await query.answer()
         return
-    await uow.respondents.set_language(respondent.id, language)
+    await uow.respondents.set_language(customer.id, language)
     await uow.commit()
     await query.answer(t(language, "language_set"))
     if isinstance(query.message, Message):

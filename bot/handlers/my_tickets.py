@@ -12,18 +12,17 @@ from bot.callbacks import CustomerTicketCb, MenuCb
 from bot.config import Settings
 from bot.tickets import category_name, change_status, local_time, status_name, tell_admins
 from dialogs.follow_up import rerate_refusal
-from dialogs.i18n import Language, language_of, t
+from dialogs.i18n import Language, t
 from dialogs.tickets import TransitionError, ticket_number
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 
-async def my_tickets(
-    bot: Bot, chat_id: int, uow: UnitOfWork, respondent: Respondent, settings: Settings
-) -> None:
+async def my_tickets(bot: Bot, chat_id: int, uow: UnitOfWork, customer: Customer, settings: Settings) -> None:
     """List the customer's newest tickets with their status."""
-    language = language_of(respondent.language)
-    complaints = await uow.complaints.of_respondent(respondent.id)
+    language = customer.language
+    complaints = await uow.complaints.of_respondent(customer.id)
     await uow.commit()
     if not complaints:
         await bot.send_message(chat_id, escape(t(language, "my_tickets_empty")))
@@ -44,18 +43,18 @@ async def my_tickets(
 
 
 async def my_tickets_command(
-    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    message: Message, bot: Bot, uow: UnitOfWork, customer: Customer, settings: Settings
 ) -> None:
     """/mytickets."""
-    await my_tickets(bot, message.chat.id, uow, respondent, settings)
+    await my_tickets(bot, message.chat.id, uow, customer, settings)
 
 
 async def my_tickets_button(
-    query: CallbackQuery, bot: Bot, uow: UnitOfWork, respondent: Respondent, settings: Settings
+    query: CallbackQuery, bot: Bot, uow: UnitOfWork, customer: Customer, settings: Settings
 ) -> None:
     """The menu's 'my tickets' button."""
     await query.answer()
-    await my_tickets(bot, query.from_user.id, uow, respondent, settings)
+    await my_tickets(bot, query.from_user.id, uow, customer, settings)
 
 
 async def ticket_feedback(
@@ -63,14 +62,14 @@ async def ticket_feedback(
     callback_data: CustomerTicketCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     settings: Settings,
 ) -> None:
     """Rate a resolved ticket (once), re-rate the service after a follow-up case (once), or reopen
     a resolved ticket within the window."""
     complaint = await uow.complaints.get(callback_data.id, for_update=True)
-    if complaint is None or complaint.respondent_id != respondent.id:
+    if complaint is None or complaint.respondent_id != customer.id:
         await query.answer(t(language, "old_button_finished"))
         return
     number = ticket_number(complaint.id)

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from dialogs.i18n import Language, t
-from storage.models import Respondent
+from storage.customers import Customer
 from storage.unit_of_work import UnitOfWork
 
 
@@ -26,12 +26,12 @@ async def mydata(
     message: Message,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     settings: Settings,
 ) -> None:
     """/mydata: a summary, and everything stored as a JSON file."""
-    data = await uow.privacy.export(respondent.id)
+    data = await uow.privacy.export(customer.id)
     await uow.commit()
     anonymous = "privacy_anonymous_yes" if settings.anonymous_answers else "privacy_anonymous_no"
     summary = t(
@@ -57,12 +57,12 @@ async def forget_button(
     query: CallbackQuery,
     callback_data: PrivacyCb,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
 ) -> None:
     """Erase (or keep) the customer's personal data, as confirmed."""
     if callback_data.action == "forget":
-        await uow.privacy.forget(respondent.id)
+        await uow.privacy.forget(customer.id)
     await uow.commit()
     await query.answer()
     text = t(language, "privacy_forgotten" if callback_data.action == "forget" else "privacy_kept")

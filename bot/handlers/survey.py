@@ -29,15 +29,16 @@ from dialogs.conversation import Conversation
 from dialogs.i18n import Language, t
 from dialogs.survey_flow import Back, Done, Pick, Skip, SurveyInput, Typed, Unsupported, prompt_for
 from dialogs.survey_loader import DEFAULT_SURVEY_KEY
-from storage.models import Complaint, Respondent
+from storage.customers import Customer
+from storage.models import Complaint
 from storage.unit_of_work import UnitOfWork
 
 
 async def survey_command(
-    message: Message, bot: Bot, uow: UnitOfWork, respondent: Respondent, conversation: Conversation
+    message: Message, bot: Bot, uow: UnitOfWork, customer: Customer, conversation: Conversation
 ) -> None:
     """/survey: continue or start the default questionnaire."""
-    await offer_or_start(bot, message.chat.id, uow, respondent, conversation, DEFAULT_SURVEY_KEY)
+    await offer_or_start(bot, message.chat.id, uow, customer, conversation, DEFAULT_SURVEY_KEY)
 
 
 async def menu_survey_buttons(
@@ -45,7 +46,7 @@ async def menu_survey_buttons(
     callback_data: MenuCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
 ) -> None:
@@ -54,7 +55,7 @@ async def menu_survey_buttons(
     active = await active_survey(uow, conversation)
     if callback_data.action == "survey":
         await query.answer()
-        await offer_or_start(bot, chat_id, uow, respondent, conversation, DEFAULT_SURVEY_KEY)
+        await offer_or_start(bot, chat_id, uow, customer, conversation, DEFAULT_SURVEY_KEY)
         return
     unfinished = active is not None and not active.state.finished
     if not unfinished or active is None or active.state.response_id != callback_data.r:
@@ -66,7 +67,7 @@ async def menu_survey_buttons(
         await uow.commit()
         await send_prompt(bot, chat_id, active, language)
     else:
-        await start_survey(bot, chat_id, uow, respondent, conversation, active.stored.survey.key)
+        await start_survey(bot, chat_id, uow, customer, conversation, active.stored.survey.key)
 
 
 async def survey_button(
@@ -74,7 +75,7 @@ async def survey_button(
     callback_data: SurveyCb,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
     metrics: Metrics,
@@ -96,7 +97,7 @@ async def survey_button(
     moves: dict[str, SurveyInput] = {"s": Skip(), "b": Back(), "d": Done()}
     event = moves.get(callback_data.action, Pick(callback_data.v))
     answered_prompt = prompt_for(active.stored.survey, active.state)
-    step, case = await advance(uow, respondent, active, event, conversation, rules_of(settings))
+    step, case = await advance(uow, customer, active, event, conversation, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     if step.notice:
@@ -122,7 +123,7 @@ async def survey_message(
     message: Message,
     bot: Bot,
     uow: UnitOfWork,
-    respondent: Respondent,
+    customer: Customer,
     language: Language,
     conversation: Conversation,
     metrics: Metrics,
@@ -134,7 +135,7 @@ async def survey_message(
         return
     kind = message_kind(message)
     event: SurveyInput = Typed(message.text or "") if kind == "text" else Unsupported(kind)
-    step, case = await advance(uow, respondent, active, event, conversation, rules_of(settings))
+    step, case = await advance(uow, customer, active, event, conversation, rules_of(settings))
     await uow.commit()
     metrics.answers.inc(answers_saved(step))
     new = ActiveSurvey(active.stored, step.state)

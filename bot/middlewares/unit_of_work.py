@@ -1,8 +1,9 @@
-"""One database unit of work per update: per-chat lock, deduplication, respondent, dialog state.
+"""One database unit of work per update: per-chat lock, deduplication, customer, dialog state.
 
-Registered as an outer middleware on `update`, so handlers receive `uow`, `respondent`, `language`
-(the customer's, a supported Language) and `conversation` (the typed dialog state) in their data and
-never open sessions themselves. Handlers change `conversation` in place; every commit stores it first
+Registered as an outer middleware on `update`, so handlers receive `uow`, `customer` (who sent the
+update, as frozen plain data: storage.customers.Customer), `language` (the customer's, a supported
+Language) and `conversation` (the typed dialog state) in their data and never open sessions
+themselves, nor rebuild that context. Handlers change `conversation` in place; every commit stores it first
 when it changed, so it is always written in the same transaction as the answers it follows.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.config import Settings
 from dialogs.conversation import Conversation
-from dialogs.i18n import language_from_code, language_of
+from dialogs.i18n import language_from_code
 from storage.surveys import StoredSurvey
 from storage.unit_of_work import UnitOfWork
 from storage.updates import lock_chat, open_update, unlock_chat
@@ -92,12 +93,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                         logger.info("update %s already processed; skipped", event.update_id)
                         return UNHANDLED
                     conversation = Conversation.from_stored(opened.flow, opened.dialog)
-                    saved = _ConversationSaver(uow, opened.respondent.id, conversation)
+                    saved = _ConversationSaver(uow, opened.customer.id, conversation)
                     uow.before_commit(saved.save_if_changed)
                     data.update(
                         uow=uow,
-                        respondent=opened.respondent,
-                        language=language_of(opened.respondent.language),
+                        customer=opened.customer,
+                        language=opened.customer.language,
                         conversation=conversation,
                         settings=self.settings,
                     )
