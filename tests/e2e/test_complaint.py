@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +31,18 @@ PART_2 = "排了一个多小时的队，人手不够。工作人员态度还很�
 def ticket_card(admin: Customer) -> ChatMessage:
     """The admin's latest message carrying the ticket's action buttons."""
     return [m for m in admin.messages if "💬 回复客户" in [b.text for b in m.buttons]][-1]
+
+
+async def keywords_of(db: AsyncEngine, complaint_id: int, timeout: float = 90) -> list[str]:  # noqa: ASYNC109
+    """The complaint's keywords once the worker stored them (its first job loads jieba's full
+    dictionary, which takes seconds on a busy machine); [] if none came within ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with session_factory(db)() as session:
+            found = await session.scalar(select(Complaint.keywords).where(Complaint.id == complaint_id))
+        if found or asyncio.get_running_loop().time() > deadline:
+            return list(found or [])
+        await asyncio.sleep(0.2)
 
 
 async def press_and_wait(customer: Customer, label: str, expected: str) -> None:
@@ -145,7 +159,7 @@ async def test_complaint_from_chat_to_resolution(
         assert complaint.status == "resolved" and complaint.resolution_rating == 5
         assert complaint.assigned_to == ADMIN_ID
         assert complaint.first_response_at is not None and complaint.resolved_at is not None
-        assert complaint.keywords, "keywords are stored for hot-spot tracking"
+        assert await keywords_of(db, complaint.id), "keywords are stored for hot-spot tracking"
         kinds = (await session.scalars(select(ComplaintAttachment.kind))).all()
         assert kinds == ["photo"]
         events = (
