@@ -12,7 +12,7 @@ Writes a demo history (as bench/scaling_bench.py does, same seed and end), then 
 Every completion of one day moves the same histogram rows (the copies carry no branch or staff), so
 each one leaves a dead version of each row it updates. Printed per batch of ``--batch`` completions:
 the PostgreSQL backend's CPU per answer (from /proc) and the wall time, then the EXPLAIN (ANALYZE,
-BUFFERS) of the histogram statement for one more completion.
+BUFFERS) of the three upkeep statements for one more completion (custom and generic plans).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.scaling_bench import _COPY_RESPONSES, _backend_cpu, write
 from storage.aggregates import _ONE, _ONE_CUSTOMER, _SOME
@@ -90,40 +90,18 @@ async def complete_in_batches(
     return rows
 
 
-async def explain_histograms(engine: AsyncEngine, response_id: int) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of the histogram statement for one more completion (rolled back)."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        await _complete_without_histograms(connection, response_id)
-        plan = await connection.execute(
-            text(f"EXPLAIN (ANALYZE, BUFFERS) {_SOME.text}"), {"ids": [response_id], "sign": 1}
-        )
-        await transaction.rollback()
-    return "\n".join(str(row[0]) for row in plan)
-
-
-async def _complete_without_histograms(connection: AsyncConnection, response_id: int) -> None:
-    """The status update and summary row only (the histogram statement is what is explained)."""
-    await connection.execute(
-        text("UPDATE responses SET status = 'completed', completed_at = now() WHERE id = :id"),
-        {"id": response_id},
-    )
-    await connection.execute(_ONE, {"response_id": response_id})
-
-
 async def run(url: str, completions: int, batch: int, held: bool, settings: dict[str, str]) -> dict[str, Any]:
     """One series of completions (with an old snapshot held open when ``held``; ``settings`` are
     PostgreSQL settings of the completing connection)."""
     engine = create_async_engine(url, connect_args={"server_settings": settings})
     holder = create_engine(url)
     try:
-        ids, answers = await started_copies(engine, completions + 1)
+        ids, answers = await started_copies(engine, completions)
         async with holder.connect() as old:
             if held:
                 await old.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ"))
                 await old.execute(text("SELECT count(*) FROM analytics_settings"))  # takes the snapshot
-            rows = await complete_in_batches(engine, ids[:-1], answers - answers // len(ids), batch)
-            plan = await explain_histograms(engine, ids[-1])
+            rows = await complete_in_batches(engine, ids, answers, batch)
             if held:
                 await old.execute(text("ROLLBACK"))
         return {
@@ -131,17 +109,16 @@ async def run(url: str, completions: int, batch: int, held: bool, settings: dict
             "settings": settings,
             "answers": answers,
             "batches": rows,
-            "histogram_plan": plan,
         }
     finally:
         await engine.dispose()
         await holder.dispose()
 
 
-async def explain_upkeep(url: str) -> None:
+async def explain_upkeep(url: str, settings: dict[str, str] | None = None) -> None:
     """Print the plans of the three upkeep statements for one copied completion (rolled back), with
     custom and with generic plans, and the planner's statistics they rest on."""
-    engine = create_engine(url)
+    engine = create_async_engine(url, connect_args={"server_settings": settings or {}})
     try:
         async with engine.connect() as connection:
             stats = await connection.execute(
@@ -194,6 +171,21 @@ async def explain_upkeep(url: str) -> None:
         await engine.dispose()
 
 
+async def drop_statistics(url: str) -> None:
+    """Delete the planner's column statistics of the two tables the upkeep reads most."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "DELETE FROM pg_statistic WHERE starelid IN"
+                    " ('answers'::regclass, 'response_summaries'::regclass)"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--millions", type=float, default=0.1, help="millions of answers of history")
@@ -208,6 +200,12 @@ def main() -> None:
         help="also run the completions with these PostgreSQL settings (e.g. parallel_setup_cost=0)",
     )
     parser.add_argument("--no-held", action="store_true", help="skip the series with a held snapshot")
+    parser.add_argument(
+        "--no-statistics",
+        action="store_true",
+        help="drop the column statistics of answers and response_summaries after writing (as an "
+        "uncommitted ANALYZE left them): the planner falls back to default estimates",
+    )
     args = parser.parse_args()
     if args.explain:
         asyncio.run(explain_upkeep(args.explain))
@@ -222,10 +220,12 @@ def main() -> None:
         try:
             written = asyncio.run(write(url, args.millions))
             print(json.dumps({k: v for k, v in written.items() if k != "aggregate_rows"}), flush=True)
+            if args.no_statistics:
+                asyncio.run(drop_statistics(url))
             for held, settings in variants:
                 result = asyncio.run(run(url, args.completions, args.batch, held, settings))
-                print(json.dumps({k: v for k, v in result.items() if k != "histogram_plan"}), flush=True)
-                print(result["histogram_plan"], flush=True)
+                print(json.dumps(result), flush=True)
+                asyncio.run(explain_upkeep(url, settings))
         finally:
             asyncio.run(drop_database(server, url))
 
