@@ -43,7 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 from bench.harness.customers import Record, SurveyCustomer, closed_loop, paced  # noqa: E402
 from bench.harness.database import SERVER_URL, create_database, engine_for  # noqa: E402
 from bench.harness.fleet import Fleet  # noqa: E402
-from bench.harness.measure import CpuMeter, HandlerTimes, machine_info, machine_line, ms_percentiles  # noqa: E402
+from bench.harness.measure import (  # noqa: E402
+    CpuMeter,
+    HandlerTimes,
+    machine_info,
+    machine_line,
+    ms_percentiles,
+    stall_cpu,
+    stall_stacks,
+)
 from bench.harness.processes import copy_logs, cpu_seconds  # noqa: E402
 from bot.runner import load_default_survey  # noqa: E402
 from emulator.emulator import BotAPIEmulator  # noqa: E402
@@ -65,7 +73,7 @@ async def write_history(engine: AsyncEngine, answers: int) -> dict[str, Any]:
         customers=100_000, weeks=WEEKS, seed=1, complaints_per_week=1000, responses_per_week=per_week
     )
     summary = await write_demo_data(engine, loaded.version_id, config)
-    async with engine.connect() as connection:
+    async with engine.begin() as connection:  # committed: an ANALYZE rolled back keeps no statistics
         await connection.execute(text("ANALYZE"))
     return {"answers": summary.answers, "responses": summary.responses, "write_s": summary.seconds}
 
@@ -171,7 +179,8 @@ async def run_scenario(
     seconds = await paced(customers, options.rate, options.duration)
     stop.set()
     cpu = await meter.stop(engine, seconds)
-    handler = HandlerTimes.of(await fleet.collect())
+    dumps = await fleet.collect()
+    handler = HandlerTimes.of(dumps)
     if admin is not None:
         await admin  # the job under way at the end is delivered (and not counted as in the window)
     p50, p99 = ms_percentiles(record.latencies, 50, 99)
@@ -193,6 +202,8 @@ async def run_scenario(
         "jobs_in_window": dict(jobs),
         "digests_in_window": sum(n for key, n in jobs.items() if key.startswith("digest:")),
         "job_seconds": [job["seconds"] for job in built],
+        "stall_cpu": stall_cpu(dumps),
+        "stall_stacks": stall_stacks(dumps),
     }
 
 
@@ -269,6 +280,7 @@ async def main(options: argparse.Namespace) -> int:
     engine = engine_for(url)
     results: list[dict[str, Any]] = []
     os.environ["ADMIN_IDS"] = str(ADMIN_ID)  # the bot process inherits the environment
+    os.environ["PROBE_STALL_STACKS"] = "1"  # where the bot's event loop stands still (bench/harness/probe.py)
     try:
         machine = await machine_info(engine)
         print(f"writing {options.answers} answers …", file=sys.stderr, flush=True)

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.harness.probe import STALL_END
 from bench.harness.processes import cpu_seconds
 
 
@@ -166,3 +167,63 @@ async def machine_info(engine: AsyncEngine) -> dict[str, str]:
 def machine_line(machine: dict[str, str]) -> str:
     """The machine, in one line to stand above a table."""
     return "Machine: " + "; ".join(f"{key}: {value}" for key, value in machine.items())
+
+
+def stall_stacks(
+    dumps: list[dict[str, Any]], busy: float = 0.05, depth: int = 8, top: int = 8
+) -> list[tuple[str, int]]:
+    """The event-loop thread's innermost frames at the stall stacks the probe wrote
+    (PROBE_STALL_STACKS), counted, for stalls in which the loop's thread itself used at least ``busy``
+    CPU seconds: which code kept the loop busy (most frequent first). Stalls with less CPU were the
+    process waiting for a core, and where it was preempted says nothing."""
+    counts: dict[str, int] = {}
+    for dump in dumps:
+        pending: list[str] = []
+        for block in dump.get("stall_stacks", "").split("Timeout (")[1:]:
+            pending.append(block)
+            if STALL_END not in block:
+                continue
+            cpu = float(block.split(STALL_END, 1)[1].split()[1])
+            for snapshot in pending if cpu >= busy else []:
+                key = _loop_frames(snapshot, depth)
+                if key:
+                    counts[key] = counts.get(key, 0) + 1
+            pending = []
+    return sorted(counts.items(), key=lambda item: -item[1])[:top]
+
+
+def _loop_frames(snapshot: str, depth: int) -> str:
+    """The innermost frames of the thread running the event loop in one faulthandler snapshot."""
+    for thread in snapshot.split("\nThread ")[1:]:
+        frames = [line.strip() for line in thread.splitlines()[1:] if line.strip().startswith("File")]
+        if any("asyncio/base_events.py" in frame for frame in frames):
+            return " <- ".join(_short_frame(frame) for frame in frames[:depth])
+    return ""
+
+
+def _short_frame(frame: str) -> str:
+    """'File "/…/site-packages/aiogram/x.py", line 3 in f' -> 'aiogram/x.py:3 f'."""
+    path, _, rest = frame.removeprefix('File "').partition('", line ')
+    for marker in ("site-packages/", "lib/python3.11/", f"{Path(__file__).resolve().parents[2]}/"):
+        path = path.split(marker, 1)[-1]
+    line, _, function = rest.partition(" in ")
+    return f"{path}:{line} {function}"
+
+
+def stall_cpu(dumps: list[dict[str, Any]], busy: float = 0.05) -> dict[str, Any]:
+    """Over the loop stalls: their count and total length, the CPU the loop's thread and the whole
+    process used during them, and the "busy" ones (the loop's thread used ≥ ``busy`` s: code ran
+    without yielding) against the rest (the process waited for a core)."""
+    rows = [row for dump in dumps for row in dump.get("stall_cpu", [])]
+    busy_rows = [row for row in rows if row[2] >= busy]
+    return {
+        "stalls": len(rows),
+        "late_s": sum(row[1] for row in rows),
+        "loop_thread_cpu_s": sum(row[2] for row in rows),
+        "process_cpu_s": sum(row[3] for row in rows),
+        "longest_s": max((row[1] for row in rows), default=0.0),
+        "busy_stalls": len(busy_rows),
+        "busy_late_s": sum(row[1] for row in busy_rows),
+        "busy_longest_cpu_s": max((row[2] for row in busy_rows), default=0.0),
+        "longest": [[round(v, 3) for v in row[1:]] for row in sorted(rows, key=lambda r: -r[1])[:5]],
+    }

@@ -3,9 +3,12 @@ spent waiting for the database and for the Bot API.
 
 Installed by the bench's process entry points before the bot starts; the bot's code is unchanged.
 Garbage collections are timed too (a full one stops the event loop), and so is the event loop's
-lateness (a task that sleeps 10 ms notes when it wakes more than 50 ms late). On SIGUSR1 the samples are
-written to PROBE_FILE (JSON, replaced atomically) and cleared, so the bench can discard a warm-up
-and then collect the measured run.
+lateness (a task that sleeps 10 ms notes when it wakes more than 50 ms late, with the CPU time the loop's
+thread and the whole process used meanwhile: a busy loop uses about the stall's length, a descheduled
+one little). With PROBE_STALL_STACKS=1 a stall of over 0.12 s also writes every thread's Python stack
+(faulthandler's watchdog, which needs no GIL, so a long C call holding it is caught too). On SIGUSR1
+the samples are written to PROBE_FILE (JSON, replaced atomically) and cleared, so the bench can
+discard a warm-up and then collect the measured run.
 
 - Database wait: every await of SQLAlchemy's asyncpg adapter (`await_`: statements, BEGIN/COMMIT,
   connects, pre-ping, and waiting for a pooled connection), measured as wall time: it includes the
@@ -16,6 +19,7 @@ and then collect the measured run.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import gc
 import json
 import os
@@ -42,7 +46,14 @@ class UpdateTimes:
 _current: ContextVar[UpdateTimes | None] = ContextVar("bench_update_times", default=None)
 _samples: list[tuple[float, float, float, float]] = []  # (total, db, api, wall-clock start) per update
 _loop_stalls: list[tuple[float, float]] = []  # (wall-clock time, seconds the event loop was late)
+_stall_cpu: list[tuple[float, float, float, float]] = []  # (time, late, loop thread CPU s, process CPU s)
 _monitor: list[object] = []  # the loop-lag task, started with the first update
+STALL_STACK_AFTER = 0.12  # seconds without a tick of the loop-lag task before stacks are written
+STALL_END = "== stall ended: late s, loop thread CPU s:"  # the marker after a stall's stacks
+# "fd": the file descriptor faulthandler and the stall markers write to (unbuffered os.write only: the
+# SIGUSR1 dump reads it from a signal handler, where flushing a buffered file the interrupted code was
+# writing raises "reentrant call"), "path": its path, "read": the offset read so far.
+_stall_stacks: dict[str, Any] = {}
 _collections: list[tuple[int, float]] = []  # (generation, seconds) per garbage collection
 _collection_started = 0.0
 _started = time.time()
@@ -64,12 +75,34 @@ def record_update(total: float, times: UpdateTimes, started_at: float) -> None:
 async def _watch_loop_lag(tick: float = 0.01, report: float = 0.05) -> None:
     """Note every time the event loop wakes this task more than ``report`` seconds late: the
     process was blocked (busy code, a collection) or not given a CPU."""
+    armed = 0.0
     while True:
-        before = time.perf_counter()
+        before, thread_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
+        if "fd" in _stall_stacks and before - armed > STALL_STACK_AFTER / 3:
+            # Re-arming starts a watchdog thread, so not on every tick: a stall is caught once it is
+            # between 2/3 and all of STALL_STACK_AFTER long, then every STALL_STACK_AFTER.
+            faulthandler.dump_traceback_later(STALL_STACK_AFTER, repeat=True, file=_stall_stacks["fd"])
+            armed = before
         await asyncio.sleep(tick)
         late = time.perf_counter() - before - tick
         if late > report:
-            _loop_stalls.append((time.time(), late))
+            stall = (time.time(), late, time.thread_time() - thread_cpu, time.process_time() - process_cpu)
+            _loop_stalls.append((stall[0], late))
+            _stall_cpu.append(stall)
+            if "fd" in _stall_stacks:
+                # Ends the stacks faulthandler wrote during this stall (if it was long enough for any).
+                os.write(_stall_stacks["fd"], f"{STALL_END} {stall[1]:.3f} {stall[2]:.3f}\n".encode())
+
+
+def _new_stall_stacks() -> str:
+    """The stacks faulthandler wrote since the last call."""
+    if "fd" not in _stall_stacks:
+        return ""
+    with open(_stall_stacks["path"], "rb") as written:
+        written.seek(_stall_stacks["read"])
+        new = written.read()
+    _stall_stacks["read"] += len(new)
+    return new.decode("utf-8", errors="replace")
 
 
 def dump(path: Path) -> None:
@@ -84,10 +117,13 @@ def dump(path: Path) -> None:
         "samples": _samples[:],
         "collections": _collections[:],
         "loop_stalls": _loop_stalls[:],
+        "stall_cpu": _stall_cpu[:],
+        "stall_stacks": _new_stall_stacks(),
     }
     _samples.clear()
     _collections.clear()
     _loop_stalls.clear()
+    _stall_cpu.clear()
     _started = until
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(payload), encoding="utf-8")
@@ -100,6 +136,11 @@ def install_dump_on_sigusr1() -> None:
     path = Path(os.environ["PROBE_FILE"])
     signal.signal(signal.SIGUSR1, lambda *_: dump(path))
     gc.callbacks.append(_time_collections)
+    if os.environ.get("PROBE_STALL_STACKS") == "1":
+        stacks = path.with_suffix(".stacks")
+        _stall_stacks.update(
+            fd=os.open(stacks, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND), path=stacks, read=0
+        )
 
 
 async def timed_update(handler: Callable[[], Awaitable[T]]) -> T:
