@@ -95,5 +95,8 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
         clear = [e for e in held if e.clear]
         for label, rows in ((name, held), (f"{name}, one clear cause", clear)):
             if rows:
-                print(f"{label}: {evaluate(rows, lambda text: classify(text).category).summary()}")
+                result = evaluate(rows, lambda text: classify(text).category)
+                print(f"{label}: {result.summary()}")
+                if rows is held:
+                    print(f"confusion (rows true, columns predicted):\n{result.table()}")
     return 0
