@@ -150,7 +150,7 @@ def build_report(
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
     measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
-    report = _plain_report(
+    report = plain_report(
         meta=ReportMeta(
             freq=period,
             lang=cfg.lang,
@@ -196,7 +196,7 @@ def build_report(
     return report.with_charts() if cfg.charts else report
 
 
-def _plain_report(**fields: Any) -> Report:
+def plain_report(**fields: Any) -> Report:
     """A Report whose tables hold plain strings, not the categories used while computing."""
     plain: dict[str, Any] = {name: _plain(value) for name, value in fields.items()}
     return Report(**plain)
@@ -256,9 +256,21 @@ def _index(
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
     """One row: index, CI, n; previous, change and verdict; baseline index, difference and verdict."""
-    lang = cfg.lang
     cur = _index_of(data.answers_in(data.current.label), weights)
     prev = _index_of(data.answers_in(data.previous.label), weights)
+    return index_row(cur, prev, weights, baseline, cfg, notes)
+
+
+def index_row(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    weights: Mapping[str, float],
+    baseline: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """The index table from this and the previous period's ``composite_index`` rows (raw or aggregate)."""
+    lang = cfg.lang
     change = compare_periods(cur, prev, on=(), value="index", min_n=cfg.min_n)
     row = cur.copy()
     row["previous"] = prev["index"].to_numpy()

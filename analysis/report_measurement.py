@@ -348,12 +348,18 @@ def _nps(data: ReportData, cfg: ReportSettings) -> pd.DataFrame:
         which: NpsCounts.of(rating_answers(data.answers_in(label), ("nps",))["score"])
         for which, label in (("current", data.current.label), ("previous", data.previous.label))
     }
+    return nps_table(counts["current"], counts["previous"], cfg.min_n)
+
+
+def nps_table(current: NpsCounts, previous: NpsCounts, min_n: int) -> pd.DataFrame:
+    """NPS of this and the previous period with Wald intervals, and their change with its verdict."""
+    counts = {"current": current, "previous": previous}
     rows = []
     for which, count in counts.items():
         value, low, high = nps_interval(count, NPS_CONFIDENCE)
         rows.append({"which": which, "nps": value, "ci_low": low, "ci_high": high, "n": count.n})
     diff, low, high, p_value = nps_difference(counts["current"], counts["previous"], NPS_CONFIDENCE)
-    enough = min(counts["current"].n, counts["previous"].n) >= cfg.min_n
+    enough = min(counts["current"].n, counts["previous"].n) >= min_n
     if not enough:
         status = STATUS_TOO_SMALL
     elif np.isnan(low) or low <= 0 <= high:
