@@ -256,9 +256,21 @@ def _index(
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
     """One row: index, CI, n; previous, change and verdict; baseline index, difference and verdict."""
-    lang = cfg.lang
     cur = _index_of(data.answers_in(data.current.label), weights)
     prev = _index_of(data.answers_in(data.previous.label), weights)
+    return index_row(cur, prev, weights, baseline, cfg, notes)
+
+
+def index_row(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    weights: Mapping[str, float],
+    baseline: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """The index row from :func:`analysis.index.composite_index` of this and the previous period."""
+    lang = cfg.lang
     change = compare_periods(cur, prev, on=(), value="index", min_n=cfg.min_n)
     row = cur.copy()
     row["previous"] = prev["index"].to_numpy()
