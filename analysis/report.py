@@ -269,7 +269,7 @@ def index_row(
     cfg: ReportSettings,
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
-    """The index table from this and the previous period's ``composite_index`` rows (raw or aggregate)."""
+    """The index row from :func:`analysis.index.composite_index` of this and the previous period."""
     lang = cfg.lang
     change = compare_periods(cur, prev, on=(), value="index", min_n=cfg.min_n)
     row = cur.copy()

@@ -14,7 +14,7 @@ Choices, each stated in the report where it matters:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,14 +26,16 @@ from analysis.kano import kano_features
 from analysis.reliability import alpha_if_deleted, cronbach_alpha, item_matrix
 from analysis.report_data import ReportData
 from analysis.report_labels import t
-from analysis.report_settings import ReportSettings
+from analysis.report_settings import Lang, ReportSettings
 from analysis.sampling import margin_of_error, plan_campaign, required_sample_size
 from analysis.scores import NpsCounts, nps_difference, nps_interval, rating_answers, response_counts
 from analysis.servqual import servqual
 from analysis.validity import (
+    ItemCorrelation,
     ValidityError,
     bartlett_sphericity,
     convergent_validity,
+    item_correlation,
     kmo,
     loading_check,
 )
@@ -220,14 +222,8 @@ def _validity(
     lang = cfg.lang
     section = notes.setdefault("gbt_validity", [])
     items = current[(current["role"] == "item") & current["score"].notna() & current["dimension"].notna()]
-    empty = (
-        pd.DataFrame(columns=["survey_version_id", "n", "items", "kmo", "chi2", "dof", "p_value"]),
-        pd.DataFrame(columns=["item", "dimension", "factor", "loading", "cross_loading", "ok"]),
-        pd.DataFrame(columns=["dimension", "items", "alpha", "cr", "ave", "ok"]),
-        pd.DataFrame(columns=["dimension", "item", "alpha_if_deleted", "alpha", "raises"]),
-    )
     if items.empty:
-        return empty
+        return empty_validity()
     versions = items.groupby("survey_version_id")["response_id"].nunique()
     version = int(versions.index.to_numpy()[versions.to_numpy().argmax()])
     if len(versions) > 1:
@@ -235,10 +231,42 @@ def _validity(
     mine = items[items["survey_version_id"] == version]
     wide = item_matrix(mine).dropna(how="any")
     dimension_of = {str(k): str(v) for k, v in mine.groupby("question_key")["dimension"].first().items()}
+    scales = ItemScales(
+        correlation=lambda: item_correlation(wide),
+        alpha=lambda columns: cronbach_alpha(wide[columns]).alpha,
+        deleted=lambda columns: alpha_if_deleted(wide[columns]),
+    )
+    return validity_tables(scales, version, dimension_of, dimensions, lang, section)
+
+
+@dataclass(frozen=True)
+class ItemScales:
+    """The complete responses' items of the validity version, from raw rows or from the aggregates.
+
+    ``correlation`` gives the checked correlation matrix (raising ValidityError when unusable);
+    ``alpha`` and ``deleted`` give Cronbach's alpha and the alpha-if-deleted table of some items.
+    """
+
+    correlation: Callable[[], ItemCorrelation]
+    alpha: Callable[[list[str]], float]
+    deleted: Callable[[list[str]], pd.DataFrame]
+
+
+def validity_tables(
+    scales: ItemScales,
+    version: int,
+    dimension_of: Mapping[str, str],
+    dimensions: Sequence[str],
+    lang: Lang,
+    section: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Validity, loadings, convergent validity and alpha if deleted of the chosen version's items."""
+    empty = empty_validity()
     try:
-        chi2, dof, p_value = bartlett_sphericity(wide)
-        adequacy = kmo(wide)
-        loadings = loading_check(wide, dimension_of)
+        checked = scales.correlation()
+        chi2, dof, p_value = bartlett_sphericity(checked)
+        adequacy = kmo(checked)
+        loadings = loading_check(checked, dimension_of)
     except ValidityError as error:
         section.append(t("n_gbt_validity_failed", lang, reason=_validity_reason(error, lang)))
         return empty
@@ -246,8 +274,8 @@ def _validity(
         [
             {
                 "survey_version_id": version,
-                "n": len(wide),
-                "items": wide.shape[1],
+                "n": checked.n,
+                "items": checked.corr.shape[1],
                 "kmo": adequacy,
                 "chi2": chi2,
                 "dof": dof,
@@ -263,9 +291,9 @@ def _validity(
     alphas, deleted = {}, []
     for dimension, part in loadings.groupby("dimension", sort=False):
         columns = list(part["item"])
-        alphas[str(dimension)] = cronbach_alpha(wide[columns]).alpha
+        alphas[str(dimension)] = scales.alpha(columns)
         if len(columns) >= 3:
-            deleted.append(alpha_if_deleted(wide[columns]).assign(dimension=str(dimension)))
+            deleted.append(scales.deleted(columns).assign(dimension=str(dimension)))
     convergent.insert(2, "alpha", convergent["dimension"].map(alphas))
     drop_table = (
         pd.concat(deleted, ignore_index=True)[["dimension", "item", "alpha_if_deleted", "alpha", "raises"]]
@@ -277,6 +305,16 @@ def _validity(
     if weak:
         section.append(t("n_gbt_misloaded", lang, items="、".join(weak) if lang == "zh" else ", ".join(weak)))
     return validity, loadings, convergent, drop_table
+
+
+def empty_validity() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The four validity tables when there is nothing to measure."""
+    return (
+        pd.DataFrame(columns=["survey_version_id", "n", "items", "kmo", "chi2", "dof", "p_value"]),
+        pd.DataFrame(columns=["item", "dimension", "factor", "loading", "cross_loading", "ok"]),
+        pd.DataFrame(columns=["dimension", "items", "alpha", "cr", "ave", "ok"]),
+        pd.DataFrame(columns=["dimension", "item", "alpha_if_deleted", "alpha", "raises"]),
+    )
 
 
 def _validity_reason(error: ValidityError, lang: str) -> str:
