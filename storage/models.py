@@ -508,49 +508,40 @@ class ResponseSummary(Base):
     repeats: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
 
-class DailyResponseCount(Base):
+class _DailyKey:
+    """The key every daily aggregate row starts with: local day, survey version, context, repeat bits."""
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+
+
+class DailyResponseCount(_DailyKey, Base):
     """How many completed responses of a day and context carried each combination of cleaning flags."""
 
     __tablename__ = "daily_response_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     straightline: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     speeder: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyAnswerCount(Base):
+class DailyAnswerCount(_DailyKey, Base):
     """How many kept answers of a day and context gave a question a score (a histogram)."""
 
     __tablename__ = "daily_answer_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     score: Mapped[float] = mapped_column(Float, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyDimensionCount(Base):
+class DailyDimensionCount(_DailyKey, Base):
     """How many kept responses of a day and context summed ``item_sum`` over ``item_count`` items."""
 
     __tablename__ = "daily_dimension_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     dimension: Mapped[str] = mapped_column(Text, primary_key=True)
     item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
     item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -591,3 +582,27 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     finished_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+
+
+class DailyServqualCount(_DailyKey, Base):
+    """How many kept responses had, over their ``pair_count`` expectation/perception pairs of a
+    dimension, P − E summing to ``gap_sum`` (with the sums of P and E over those responses)."""
+
+    __tablename__ = "daily_servqual_counts"
+    dimension: Mapped[str] = mapped_column(Text, primary_key=True)
+    gap_sum: Mapped[float] = mapped_column(Float, primary_key=True)
+    pair_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    perception_sum: Mapped[float] = mapped_column(Float)
+    expectation_sum: Mapped[float] = mapped_column(Float)
+
+
+class DailyKanoCount(_DailyKey, Base):
+    """How many kept responses answered a Kano pair (functional, dysfunctional question) with these codes."""
+
+    __tablename__ = "daily_kano_counts"
+    functional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    dysfunctional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    functional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    dysfunctional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
