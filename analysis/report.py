@@ -349,11 +349,23 @@ def _ipa(
     stated = rating_answers(data.answers_in(data.current.label), ("importance",))
     if stated.empty:
         stated = rating_answers(data.clean, ("importance",))
-    if stated.empty:
+    means = None if stated.empty else float_dict(stated.groupby("dimension")["score"].mean())
+    return ipa_section(means, dims, weights, cfg, notes)
+
+
+def ipa_section(
+    stated: Mapping[str, float] | None,
+    dims: pd.DataFrame,
+    weights: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """IPA of the dimension rows against stated importance means (None: the index weights; notes: ipa)."""
+    if stated is None:
         importance = dict(weights)
         source = t("n_ipa_weights", cfg.lang)
     else:
-        importance = float_dict(stated.groupby("dimension")["score"].mean())
+        importance = dict(stated)
         source = t("n_ipa_stated", cfg.lang)
     notes.setdefault("ipa", []).append(t("n_ipa_importance", cfg.lang, source=source))
     performance = float_dict(dims.dropna(subset=["mean"]).set_index("dimension")["mean"])
@@ -370,6 +382,19 @@ def _ipa(
 def _priorities(
     data: ReportData, ipa_table: pd.DataFrame, dims: pd.DataFrame, cfg: ReportSettings
 ) -> pd.DataFrame:
+    return priorities_section(
+        ipa_table, dims, data.complaints_in(data.current.label), data.complaints_in(data.previous.label), cfg
+    )
+
+
+def priorities_section(
+    ipa_table: pd.DataFrame,
+    dims: pd.DataFrame,
+    complaints: pd.DataFrame,
+    previous_complaints: pd.DataFrame,
+    cfg: ReportSettings,
+) -> pd.DataFrame:
+    """The top improvement areas from the IPA, significant score changes and both periods' complaints."""
     areas = load_improvement_areas(cfg.areas_file)
     # A difference that is not significant is not a change: it neither ranks an area up nor is
     # called a drop in the reasons.
@@ -378,8 +403,8 @@ def _priorities(
     ranked = rank_improvements(
         ipa_table,
         areas,
-        complaints=data.complaints_in(data.current.label),
-        previous_complaints=data.complaints_in(data.previous.label),
+        complaints=complaints,
+        previous_complaints=previous_complaints,
         score_change=change,
     )
     # Without this period's scores a ranking would only sort areas by cost: show none.

@@ -610,3 +610,27 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     finished_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+
+
+class DailyServqualCount(DayContextKey, Base):
+    """How many kept responses had, over their ``pair_count`` expectation/perception pairs of a
+    dimension, P − E summing to ``gap_sum`` (with the sums of P and E over those responses)."""
+
+    __tablename__ = "daily_servqual_counts"
+    dimension: Mapped[str] = mapped_column(Text, primary_key=True)
+    gap_sum: Mapped[float] = mapped_column(Float, primary_key=True)
+    pair_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    perception_sum: Mapped[float] = mapped_column(Float)
+    expectation_sum: Mapped[float] = mapped_column(Float)
+
+
+class DailyKanoCount(DayContextKey, Base):
+    """How many kept responses answered a Kano pair (functional, dysfunctional question) with these codes."""
+
+    __tablename__ = "daily_kano_counts"
+    functional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    dysfunctional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    functional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    dysfunctional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
