@@ -76,7 +76,7 @@ from analysis.report_settings import (
     report_window,
     to_utc,
 )
-from analysis.report_weights import choose_weights
+from analysis.report_weights import WeightChoice, choose_weights
 from analysis.scores import (
     dimension_scores,
     dropoff,
@@ -150,21 +150,16 @@ def build_report(
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
     measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
-    report = plain_report(
-        meta=ReportMeta(
-            freq=period,
-            lang=cfg.lang,
-            tz=cfg.tz,
-            current=data.current,
-            previous=data.previous,
-            trend_labels=data.labels,
-            now=now,
-            min_n=cfg.min_n,
-            weights_used=choice.used,
-            baseline_source=baseline_source,
-            sla_hours=dict(cfg.sla_hours),
-            question_texts=dict(cfg.question_texts),
-        ),
+    return finish_report(
+        cfg,
+        now,
+        period,
+        (data.current, data.previous, data.labels),
+        choice,
+        baseline_source,
+        complaint_frames,
+        loop,
+        notes,
         index=index,
         dimensions=dims,
         questions=asking_order(question_scores(data.answers_in(data.current.label)), cfg.question_texts),
@@ -173,6 +168,48 @@ def build_report(
         dropoff=_dropoff(data),
         cleaning=data.cleaning,
         reliability=_reliability(data),
+        correlation=_correlation(data, cfg),
+        ipa=ipa_table,
+        priorities=_priorities(data, ipa_table, dims, cfg),
+        trend=trend,
+        dimension_trend=dim_trend,
+        measurement=measured,
+    )
+
+
+def finish_report(
+    cfg: ReportSettings,
+    now: pd.Timestamp,
+    period: periods.Freq,
+    window: tuple[periods.PeriodBounds, periods.PeriodBounds, tuple[str, ...]],
+    choice: WeightChoice,
+    baseline_source: str,
+    complaint_frames: Mapping[str, pd.DataFrame],
+    loop: Mapping[str, pd.DataFrame],
+    notes: Mapping[str, list[str]],
+    **tables: Any,
+) -> Report:
+    """The Report from its survey-side ``tables``, the weights, complaint and follow-up tables and the
+    notes (``window``: current and previous period, trend labels); with charts when ``cfg.charts``.
+
+    Both :func:`build_report` and the report from aggregates finish here.
+    """
+    current, previous, labels = window
+    report = plain_report(
+        meta=ReportMeta(
+            freq=period,
+            lang=cfg.lang,
+            tz=cfg.tz,
+            current=current,
+            previous=previous,
+            trend_labels=labels,
+            now=now,
+            min_n=cfg.min_n,
+            weights_used=choice.used,
+            baseline_source=baseline_source,
+            sla_hours=dict(cfg.sla_hours),
+            question_texts=dict(cfg.question_texts),
+        ),
         weights=choice.table,
         drivers=choice.drivers,
         complaints=complaint_frames["summary"],
@@ -182,16 +219,11 @@ def build_report(
         overdue=complaint_frames["overdue"],
         keywords=complaint_frames["keywords"],
         rising_keywords=complaint_frames["rising"],
-        correlation=_correlation(data, cfg),
-        ipa=ipa_table,
-        priorities=_priorities(data, ipa_table, dims, cfg),
-        trend=trend,
-        dimension_trend=dim_trend,
         follow_ups=loop["summary"],
         follow_up_overdue=loop["overdue"],
         reasons=loop["reasons"],
-        measurement=measured,
         notes={key: tuple(value) for key, value in notes.items()},
+        **tables,
     )
     return report.with_charts() if cfg.charts else report
 

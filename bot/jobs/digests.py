@@ -29,6 +29,7 @@ from analysis.digest import (
 )
 from analysis.periods import Freq, PeriodBounds, period_of
 from analysis.report import Report, ReportSettings, SamplingPlan, SurveyDesign, build_report, report_window
+from analysis.report_from_aggregates import NotServed, build_report_from_aggregates
 from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.jobs.deliveries import send_parts
@@ -36,10 +37,11 @@ from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
 from dialogs.survey import Survey
 from dialogs.terms import CATEGORIES
-from storage.analytics import Frames, load_frames, question_texts
+from storage.analytics import load_frames, question_texts
 from storage.database import session_factory
 from storage.jobs import Part
 from storage.locks import Lock, try_lock
+from storage.report_inputs import load_report_inputs
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -98,18 +100,44 @@ async def load_survey_design(engine: AsyncEngine) -> SurveyDesign:
         return survey_design(await UnitOfWork(session).surveys.definitions())
 
 
+@dataclass(frozen=True)
+class PeriodReport:
+    """A built report, the complaints it read (for the alerts) and why it came from raw rows, if it did."""
+
+    report: Report
+    complaints: pd.DataFrame
+    raw_because: str | None  # None: from the aggregates
+
+
 async def build_period_report(
     engine: AsyncEngine, settings: Settings, freq: Freq, at: pd.Timestamp, language: Language
-) -> tuple[Report, Frames]:
-    """Load the frames a report of the period containing `at` needs, and build it with its charts."""
+) -> PeriodReport:
+    """The report of the period containing `at`, with its charts (see :func:`period_report`)."""
     cfg = replace(
         report_settings(settings, language),
         design=await load_survey_design(engine),
         question_texts=await question_texts(engine),
     )
-    start, end = report_window(at, freq, cfg.trend_periods, settings.timezone)
+    return await period_report(engine, cfg, freq, at)
+
+
+async def period_report(
+    engine: AsyncEngine, cfg: ReportSettings, freq: Freq, at: pd.Timestamp, *, raw: bool = False
+) -> PeriodReport:
+    """The report from the aggregates; from raw answers when ``raw`` or when the aggregates cannot
+    serve every figure of it (then ``raw_because`` says why, and a warning is logged)."""
+    because = "asked for" if raw else None
+    if not raw:
+        try:
+            inputs = await load_report_inputs(engine, at, freq, cfg)
+            # pandas work is CPU-bound: off the event loop, so the worker keeps claiming jobs.
+            report = await asyncio.to_thread(build_report_from_aggregates, inputs, at, freq, cfg)
+            return PeriodReport(report, inputs.reads.complaints, None)
+        except NotServed as reason:
+            because = str(reason)
+            logger.warning("the %s report is built from raw answers: %s", freq, because)
+    start, end = report_window(at, freq, cfg.trend_periods, cfg.tz)
     frames = await load_frames(engine, start, end)
-    # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
     report = await asyncio.to_thread(
         lambda: build_report(
             frames.answers,
@@ -120,9 +148,9 @@ async def build_period_report(
             cfg,
             follow_ups=frames.follow_ups,
             reasons=frames.reasons,
-        ).with_charts()
+        )
     )
-    return report, frames
+    return PeriodReport(report, frames.complaints, because)
 
 
 def report_parts(report: Report, language: Language, extra: list[str] | None = None) -> list[Part]:
@@ -178,9 +206,10 @@ class DigestScheduler:
             try:
                 if key not in reports:
                     at = period.end - pd.Timedelta(microseconds=1)
-                    reports[key], _ = await build_period_report(
+                    built = await build_period_report(
                         self.analytics or self.engine, self.settings, FREQUENCIES[frequency], at, language
                     )
+                    reports[key] = built.report
                 await send_report(self.bot, admin_id, reports[key], language, await self._campaigns(language))
             except Exception:
                 logger.exception("digest for admin %s failed; it will be retried", admin_id)
@@ -197,15 +226,15 @@ class DigestScheduler:
             return 0
         language = self.settings.default_language
         stamp = pd.Timestamp(now)
-        report, frames = await build_period_report(
+        built = await build_period_report(
             self.analytics or self.engine, self.settings, "week", stamp, language
         )
         current = period_of(stamp, "week", self.settings.timezone)
         previous = period_of(stamp, "week", self.settings.timezone, -1)
         names: dict[str, str] = {c: t(language, f"complaint_category_{c}") for c in CATEGORIES}
-        alerts = dimension_alerts(report, self.settings.alert_margin, language) + complaint_alerts(
-            category_counts(frames.complaints, current),
-            category_counts(frames.complaints, previous),
+        alerts = dimension_alerts(built.report, self.settings.alert_margin, language) + complaint_alerts(
+            category_counts(built.complaints, current),
+            category_counts(built.complaints, previous),
             self.settings.complaint_spike_factor,
             self.settings.complaint_spike_minimum,
             names,

@@ -53,8 +53,8 @@ class JobContext:
 async def digest_job(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
     """/digest: the report of the period containing `at`, with its chart."""
     at = pd.Timestamp(payload["at"])
-    report, _ = await build_period_report(ctx.analytics, ctx.settings, FREQS[payload["freq"]], at, language)
-    return report_parts(report, language)
+    built = await build_period_report(ctx.analytics, ctx.settings, FREQS[payload["freq"]], at, language)
+    return report_parts(built.report, language)
 
 
 async def export_job(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
