@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from analysis.periods import Freq
     from analysis.report import Report, ReportSettings
-    from bot.jobs.digests import PeriodReport
+    from bot.jobs.reports import PeriodReport
     from storage.demo_data import DemoConfig, DemoSummary
 
 FORMATS = {"text": "txt", "md": "md", "html": "html", "json": "json"}
@@ -94,7 +94,7 @@ def report_now(at: dt.date | None, period: str, tz: str) -> pd.Timestamp:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs.digests import report_settings
+    from bot.jobs.reports import report_settings
 
     tz = settings.timezone
     now = report_now(args.at, args.period, tz)
@@ -134,8 +134,8 @@ async def _build(
 ) -> PeriodReport:
     """The report as the digests build it (from the aggregates unless ``raw``), with the survey design
     (paired questions) and the questions' wording."""
-    from bot.jobs.digests import load_survey_design, period_report
-    from bot.runner import open_database
+    from bot.database import open_database
+    from bot.jobs.reports import load_survey_design, period_report
     from storage.analytics import question_texts
 
     engine = await open_database(settings)
@@ -172,7 +172,8 @@ def _demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _write_demo(settings: Settings, config: DemoConfig) -> DemoSummary:
-    from bot.runner import load_default_survey, open_database
+    from bot.database import open_database
+    from bot.runner import load_default_survey
     from storage.demo_data import write_demo_data
 
     engine = await open_database(settings)

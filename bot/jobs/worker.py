@@ -23,7 +23,8 @@ from analysis.kpis import KpiTarget, kpi_table
 from analysis.periods import Freq, period_of
 from bot.config import Settings
 from bot.exports import to_csv_zip, to_xlsx
-from bot.jobs.digests import build_period_report, report_parts
+from bot.jobs.digests import report_parts
+from bot.jobs.reports import build_period_report
 from bot.jobs.retrain import JOB_KIND as RETRAIN_JOB
 from bot.jobs.retrain import retrain_deployment
 from dialogs.i18n import Language, language_of, t

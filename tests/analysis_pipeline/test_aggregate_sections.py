@@ -24,7 +24,7 @@ from analysis import aggregate_sections as sec
 from analysis.periods import Freq
 from analysis.report import Report, ReportSettings, SurveyDesign, build_report, report_window
 from analysis.report_follow_ups import with_reason_picks
-from bot.jobs.digests import load_survey_design
+from bot.jobs.reports import load_survey_design
 from dialogs.survey import Survey
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.aggregate_frames import load_for_report
