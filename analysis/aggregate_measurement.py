@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,7 @@ class _Moments:
 
     n: pd.Series  # index (version, pattern)
     sums: pd.DataFrame  # index (version, pattern), one column per group
-    products: dict[tuple[int, str], pd.DataFrame]  # group × group per pattern
+    products: pd.DataFrame  # version, pattern, group_a, group_b, value (both orders of a pair)
 
 
 def _moments(pooled: pd.DataFrame) -> _Moments:
@@ -219,28 +219,30 @@ def _moments(pooled: pd.DataFrame) -> _Moments:
         )
     rows = rows.assign(_v=rows["sum_ab"] / (rows["count_a"] * rows["count_b"]))
     # A pair a < b is stored once: it adds to (A, B) and to (B, A).
-    mirrored = rows[rows["key_a"] != rows["key_b"]].rename(
-        columns={"group_a": "group_b", "group_b": "group_a"}
-    )
+    swap = {"group_a": "group_b", "group_b": "group_a"}
+    mirrored = rows[rows["key_a"] != rows["key_b"]].rename(columns=swap)
     both = pd.concat([rows, mirrored], ignore_index=True)
-    summed = both.groupby([*_PAIR, "group_a", "group_b"])["_v"].sum()
-    products_: dict[tuple[int, str], pd.DataFrame] = {}
-    for key, part in summed.groupby(level=[0, 1]):
-        version, pattern = cast(tuple[int, str], key)
-        products_[(int(version), str(pattern))] = part.droplevel([0, 1]).unstack("group_b")
-    return _Moments(n, sums, products_)
+    summed = both.groupby([*_PAIR, "group_a", "group_b"])["_v"].sum().rename("value")
+    return _Moments(n, sums, summed.reset_index())
+
+
+def _in(frame: pd.DataFrame, keys: pd.Index) -> pd.Series:
+    """Whether each row's (version, pattern) is one of ``keys``."""
+    return pd.Series(frame.set_index(_PAIR).index.isin(keys), index=frame.index)
 
 
 def _correlation_over(m: _Moments, columns: Sequence[str]) -> tuple[int, pd.DataFrame]:
     """n and the correlation matrix of ``columns`` over the patterns that have all of them."""
     columns = list(columns)
     complete = m.sums[columns].notna().all(axis=1)
-    keys = list(m.sums.index[complete])
-    n = int(m.n.loc[keys].sum()) if keys else 0
+    keys = m.sums.index[complete]
+    n = int(m.n.loc[keys].sum())
     total = m.sums.loc[keys, columns].sum().to_numpy(dtype=float)
-    products_ = np.zeros((len(columns), len(columns)))
-    for key in keys:
-        products_ += m.products[key].loc[columns, columns].to_numpy(dtype=float)
+    rows = m.products[
+        _in(m.products, keys) & m.products["group_a"].isin(columns) & m.products["group_b"].isin(columns)
+    ]
+    matrix = rows.groupby(["group_a", "group_b"])["value"].sum().unstack("group_b")
+    products_ = matrix.reindex(index=columns, columns=columns).fillna(0.0).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (products_ - np.outer(total, total) / n) / (n - 1)
         std = np.sqrt(np.diag(cov))
@@ -319,28 +321,39 @@ def composite_index(p: Products, label: str, weights: Mapping[str, float]) -> pd
     index = index_from_means(means, weights)  # also refuses unusable weights
     w = pd.Series(dict(weights), dtype="float64")
     dims = [d for d in means if d in w.index]
-    n, total, squares = 0, 0.0, 0.0
-    for key in m.sums.index:
-        present = [d for d in dims if pd.notna(m.sums.loc[key, d])]
-        weight = np.array([float(w[d]) for d in present])
-        if not present or weight.sum() == 0:
-            continue
-        count = int(m.n.loc[key])
-        sums = m.sums.loc[key, present].to_numpy(dtype=float)
-        cross = m.products[key].loc[present, present].to_numpy(dtype=float)
-        scale = 25.0 / weight.sum()  # (mean − 1) / 4 · 100, weights renormalised over the present
-        total += scale * float(weight @ (sums - count))
-        centred = cross - sums[:, None] - sums[None, :] + count
-        squares += scale**2 * float(weight @ centred @ weight)
-        n += count
+    if not dims:
+        return _index_frame(index, 0, np.nan, 0, w)
+    # Each response's index: Σ w_d · 25 (mean_d − 1) / W over the weighted dimensions it rated,
+    # W = Σ w_d over them (a pattern fixes which); the CI needs Σ and Σ² of it over responses.
+    stacked = m.sums[dims].stack().dropna().reset_index()
+    sums = stacked.set_axis([*_PAIR, "dimension", "sum"], axis=1)
+    sums = sums.assign(w=sums["dimension"].map(w)).merge(m.n.rename("count").reset_index(), on=_PAIR)
+    total_w = sums.groupby(_PAIR)["w"].sum().rename("total_w").reset_index()
+    usable = total_w[total_w["total_w"] > 0]
+    sums = sums.merge(usable, on=_PAIR)
+    total = float((25.0 / sums["total_w"] * sums["w"] * (sums["sum"] - sums["count"])).sum())
+    pairs = m.products[m.products["group_a"].isin(dims) & m.products["group_b"].isin(dims)]
+    for side in ("a", "b"):
+        pairs = pairs.merge(
+            sums.rename(columns={"dimension": f"group_{side}", "sum": f"sum_{side}", "w": f"w_{side}"}),
+            on=[*_PAIR, f"group_{side}"],
+            suffixes=("", "_again"),
+        )
+    centred = pairs["value"] - pairs["sum_a"] - pairs["sum_b"] + pairs["count"]
+    squares = float(((25.0 / pairs["total_w"]) ** 2 * pairs["w_a"] * pairs["w_b"] * centred).sum())
+    n = int(m.n.loc[pd.MultiIndex.from_frame(usable[_PAIR])].sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         std = float(np.sqrt((squares - total**2 / n) / (n - 1))) if n >= 2 else np.nan
+    return _index_frame(index, n, std, len(dims), w)
+
+
+def _index_frame(index: float, n: int, std: float, dimensions: int, w: pd.Series) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "index": [float(index)],
             "n": np.array([n], dtype="int64"),
             "std": [std],
-            "dimensions": np.array([len(dims)], dtype="int64"),
+            "dimensions": np.array([dimensions], dtype="int64"),
         }
     )
     half = t_half_width(table["std"], table["n"], 0.95)
