@@ -46,16 +46,22 @@ SELECT count(*) FROM (
     WHERE kind = 'complaint' AND created_at >= :start AND created_at < :end AND created_at <= :now
 ) customers
 """
+# The last answer of each abandoned response of the current period. DISTINCT ON over the answers of
+# those responses, not a LATERAL … ORDER BY answered_at LIMIT 1: with that, the planner may walk the
+# whole window's answers backwards by time looking for each response's (8.8 s at 1M answers).
 _ABANDONED = """
-SELECT r.id AS response_id, last.key AS question_key, last.answered_at
-FROM responses r
-LEFT JOIN LATERAL (
-    SELECT q.key, a.answered_at FROM answers a JOIN questions q ON q.id = a.question_id
-    WHERE a.response_id = r.id AND a.answered_at >= :window AND a.answered_at <= :now
-    ORDER BY a.answered_at DESC, a.id DESC LIMIT 1
-) last ON TRUE
-WHERE r.status = 'abandoned' AND r.started_at >= :start AND r.started_at < :end AND r.started_at <= :now
-ORDER BY r.id
+WITH abandoned AS (
+    SELECT r.id FROM responses r
+    WHERE r.status = 'abandoned' AND r.started_at >= :start AND r.started_at < :end AND r.started_at <= :now
+), last AS (
+    SELECT DISTINCT ON (a.response_id) a.response_id, q.key, a.answered_at
+    FROM answers a JOIN questions q ON q.id = a.question_id
+    WHERE a.response_id IN (SELECT id FROM abandoned) AND a.answered_at >= :window AND a.answered_at <= :now
+    ORDER BY a.response_id, a.answered_at DESC, a.id DESC
+)
+SELECT b.id AS response_id, last.key AS question_key, last.answered_at
+FROM abandoned b LEFT JOIN last ON last.response_id = b.id
+ORDER BY b.id
 """
 _KANO = """
 SELECT f.key AS feature, d.key AS dysfunctional, c.functional_score, c.dysfunctional_score,
