@@ -70,7 +70,7 @@ class ReportReads:
     abandoned: pd.DataFrame  # response_id, question_key (None: no answer), answered_at — current period
     complaints: pd.DataFrame  # the window's complaints and older open ones (analysis.frames contract)
     follow_ups: pd.DataFrame  # follow-up cases (analysis.frames contract)
-    reasons: pd.DataFrame  # reasons picked after low ratings (analysis.frames contract)
+    reasons: pd.DataFrame  # reasons picked after low ratings this period (analysis.frames contract)
     # The current period's pair histograms (storage reads only its days):
     kano: pd.DataFrame  # feature, dysfunctional, functional_score, dysfunctional_score, n
     servqual: pd.DataFrame  # dimension, gap_sum, pair_count, n, perception_sum, expectation_sum

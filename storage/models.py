@@ -634,3 +634,17 @@ class DailyKanoCount(DayContextKey, Base):
     functional_score: Mapped[float] = mapped_column(Float, primary_key=True)
     dysfunctional_score: Mapped[float] = mapped_column(Float, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class QuestionPair(Base):
+    """Two questions of one version asked as a pair (the definition's ``pairs_with``): an expectation
+    with its perception item (whose dimension it carries), or a Kano dysfunctional with its functional."""
+
+    __tablename__ = "question_pairs"
+    survey_version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_versions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    partner_id: Mapped[int]
+    role: Mapped[str] = mapped_column(String(12))
+    dimension: Mapped[str | None] = mapped_column(String(40))

@@ -3,8 +3,9 @@
 Counts are counted in SQL (GROUP BY, COUNT DISTINCT) over the responses and complaints of the
 report window, so what travels is per local day × channel × status, not per response. Raw rows are
 read only where they are few by nature: the current period's abandoned responses (with their last
-answer, the only answers read), the window's complaints, follow-up cases and reasons. The SERVQUAL
-and Kano pair histograms (:mod:`storage.aggregate_pairs`) of the current period come along.
+answer, the only answers read), the window's complaints and follow-up cases, and the current
+period's reasons picked after low ratings. The SERVQUAL and Kano pair histograms
+(:mod:`storage.aggregate_pairs`) of the current period come along.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ async def load_report_reads(
         abandoned=abandoned,
         complaints=await complaints_frame(connection, start, end, include_open=True),
         follow_ups=await follow_ups_frame(connection, start, end),
-        reasons=await reasons_frame(connection, start, end),
+        # Only this period's picks are counted (report_follow_ups): the window's would be 8× as many.
+        reasons=await reasons_frame(connection, current.start, current.end),
         kano=await _frame(connection, _KANO, current_days),
         servqual=await _frame(connection, _SERVQUAL, current_days),
     )

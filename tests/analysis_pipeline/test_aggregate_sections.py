@@ -23,7 +23,7 @@ from analysis import aggregate_figures as agg
 from analysis import aggregate_sections as sec
 from analysis.periods import Freq
 from analysis.report import Report, ReportSettings, SurveyDesign, build_report, report_window
-from analysis.report_follow_ups import with_reason_picks
+from analysis.report_follow_ups import follow_up_tables, with_reason_picks
 from bot.jobs.reports import load_survey_design
 from dialogs.survey import Survey
 from dialogs.survey_loader import default_survey_path, load_survey_file
@@ -265,6 +265,13 @@ async def test_every_section_equals_the_raw_one(
     _equal(report.overdue, tables["overdue"])
     _equal(report.keywords, tables["keywords"])
     _equal(report.rising_keywords, tables["rising"])
+    loop = follow_up_tables(
+        reads.follow_ups, reads.reasons, report.meta.current, report.meta.previous, NOW, cfg.lang, notes
+    )
+    assert int(report.reasons["picks"].sum()) > 0 and len(report.follow_up_overdue) > 0
+    _equal(report.follow_ups, loop["summary"])
+    _equal(report.follow_up_overdue, loop["overdue"])
+    _equal(report.reasons, loop["reasons"])
 
     for section, texts in notes.items():
         assert report.notes[section] == tuple(texts), section

@@ -18,16 +18,17 @@ depends_on: str | Sequence[str] | None = None
 CONTEXT = ("channel", "branch", "staff", "service_type")
 KEY = ("day", "survey_version_id", *CONTEXT, "repeats")
 
-# Which questions pair up lives only in the survey definition (`pairs_with` of an expectation or
-# kano_dysf question); the view gives the pairs as question ids of the same version.
-QUESTION_PAIRS = """
-CREATE VIEW question_pairs AS
-SELECT v.id AS survey_version_id, q.value->>'role' AS role, own.id AS question_id, partner.id AS partner_id
+# Which questions pair up lives in the survey definition (`pairs_with` of an expectation or
+# kano_dysf question); question_pairs holds those pairs as question ids of one version, with the
+# partner's (perception item's) dimension. New versions add theirs when stored; this fills the old.
+FILL_PAIRS = """
+INSERT INTO question_pairs (survey_version_id, question_id, partner_id, role, dimension)
+SELECT v.id, own.id, partner.id, own.role, partner.dimension_key
 FROM survey_versions v
 CROSS JOIN LATERAL jsonb_array_elements(v.definition->'questions') AS q(value)
 JOIN questions own ON own.survey_version_id = v.id AND own.key = q.value->>'key'
 JOIN questions partner ON partner.survey_version_id = v.id AND partner.key = q.value->>'pairs_with'
-WHERE q.value->>'role' IN ('expectation', 'kano_dysf')
+WHERE own.role IN ('expectation', 'kano_dysf')
 """
 
 
@@ -72,10 +73,25 @@ def upgrade() -> None:
             name=op.f("pk_daily_kano_counts"),
         ),
     )
-    op.execute(QUESTION_PAIRS)
+    op.create_table(
+        "question_pairs",
+        sa.Column("survey_version_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=12), nullable=False),
+        sa.Column("dimension", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["survey_version_id"],
+            ["survey_versions.id"],
+            name=op.f("fk_question_pairs_survey_version_id_survey_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("survey_version_id", "question_id", name=op.f("pk_question_pairs")),
+    )
+    op.execute(FILL_PAIRS)
 
 
 def downgrade() -> None:
-    op.execute("DROP VIEW question_pairs")
+    op.drop_table("question_pairs")
     op.drop_table("daily_kano_counts")
     op.drop_table("daily_servqual_counts")
