@@ -29,6 +29,10 @@ from dialogs.terms import DIMENSIONS
 QUESTION_ROLES: Final = ("item", "importance", "overall", "nps")
 
 
+class NotServed(Exception):
+    """A figure of this report cannot be computed from the aggregates: build the report from raw rows."""
+
+
 @dataclass(frozen=True)
 class Histograms:
     """The inputs for one report window, each row labelled with its period."""

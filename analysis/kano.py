@@ -17,7 +17,7 @@ Worse = −(O + M)/(A + O + M + I) (how much lacking it dissatisfies, 0 to −1)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import pandas as pd
@@ -86,25 +86,32 @@ def kano_features(answers: pd.DataFrame, pairs: Mapping[str, str]) -> pd.DataFra
     """
     scored = answers[answers["score"].notna()]
     wide = scored.pivot_table(index="response_id", columns="question_key", values="score", aggfunc="first")
-    rows = []
+    found: list[tuple[str, dict[str, int]]] = []
     for functional, dysfunctional in pairs.items():
         if functional not in wide.columns or dysfunctional not in wide.columns:
             continue
         both = wide[[functional, dysfunctional]].dropna().astype(int)
         if both.empty:
             continue
-        found = pd.Series(
+        categories = pd.Series(
             [evaluate(f, d) for f, d in zip(both[functional], both[dysfunctional], strict=True)]
         ).value_counts()
-        counts = {c: int(found.get(c, 0)) for c in CATEGORIES}
+        found.append((str(functional), {c: int(categories.get(c, 0)) for c in CATEGORIES}))
+    return kano_table(found)
+
+
+def kano_table(features: Sequence[tuple[str, Mapping[str, int]]]) -> pd.DataFrame:
+    """One row per (feature, its category counts): n, the counts, category, better, worse."""
+    rows = []
+    for feature, counts in features:
         try:
             better, worse = coefficients(counts)
         except ValueError:
             better, worse = float("nan"), float("nan")
         rows.append(
             {
-                "feature": str(functional),
-                "n": len(both),
+                "feature": feature,
+                "n": sum(counts.values()),
                 **counts,
                 "category": category(counts),
                 "better": better,

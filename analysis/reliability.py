@@ -8,7 +8,7 @@ Respondents missing any of the items are left out (listwise deletion).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -41,12 +41,28 @@ def cronbach_alpha(frame: pd.DataFrame, threshold: float = ALPHA_THRESHOLD) -> A
     """Cronbach's alpha of a wide frame: rows = respondents, columns = items."""
     data = frame.dropna(how="any").astype(float)
     n, k = data.shape
+    if k < 2 or n < 2:
+        return _alpha(k, n, float("nan"), float("nan"), threshold)
+    return _alpha(k, n, float(data.var(ddof=1).sum()), float(data.sum(axis=1).var(ddof=1)), threshold)
+
+
+def alpha_from_covariance(cov: pd.DataFrame, n: int, threshold: float = ALPHA_THRESHOLD) -> AlphaResult:
+    """:func:`cronbach_alpha` from the items' covariance matrix (ddof=1) over ``n`` complete responses.
+
+    The summed score's variance is the sum of the matrix's entries.
+    """
+    k = cov.shape[1]
+    if k < 2 or n < 2:
+        return _alpha(k, n, float("nan"), float("nan"), threshold)
+    values = cov.to_numpy(dtype=float)
+    return _alpha(k, n, float(np.trace(values)), float(values.sum()), threshold)
+
+
+def _alpha(k: int, n: int, item_var: float, total_var: float, threshold: float) -> AlphaResult:
     if k < 2:
         return AlphaResult(float("nan"), k, n, FLAG_TOO_FEW_ITEMS)
     if n < 2:
         return AlphaResult(float("nan"), k, n, FLAG_TOO_FEW_RESPONDENTS)
-    item_var = float(data.var(ddof=1).sum())
-    total_var = float(data.sum(axis=1).var(ddof=1))
     if np.isclose(total_var, 0.0):
         return AlphaResult(float("nan"), k, n, FLAG_ZERO_VARIANCE)
     alpha = k / (k - 1) * (1 - item_var / total_var)
@@ -61,10 +77,27 @@ def alpha_if_deleted(frame: pd.DataFrame, threshold: float = ALPHA_THRESHOLD) ->
     respondents are used throughout: listwise deletion happens once, over all items.
     """
     data = frame.dropna(how="any")
-    whole = cronbach_alpha(data, threshold).alpha
+    return _deleted_table(
+        [str(c) for c in data.columns],
+        cronbach_alpha(data, threshold).alpha,
+        [cronbach_alpha(data.drop(columns=item), threshold) for item in data.columns],
+    )
+
+
+def alpha_if_deleted_from_covariance(
+    cov: pd.DataFrame, n: int, threshold: float = ALPHA_THRESHOLD
+) -> pd.DataFrame:
+    """:func:`alpha_if_deleted` from the covariance matrix (ddof=1) over ``n`` complete responses."""
+    items = [str(c) for c in cov.columns]
+    reduced = [
+        alpha_from_covariance(cov.drop(index=item, columns=item), n, threshold) for item in cov.columns
+    ]
+    return _deleted_table(items, alpha_from_covariance(cov, n, threshold).alpha, reduced)
+
+
+def _deleted_table(items: list[str], whole: float, reduced_results: list[AlphaResult]) -> pd.DataFrame:
     rows = []
-    for item in data.columns:
-        reduced = cronbach_alpha(data.drop(columns=item), threshold)
+    for item, reduced in zip(items, reduced_results, strict=True):
         rows.append(
             {
                 "item": str(item),
@@ -103,15 +136,17 @@ def alpha_by_dimension(
         scopes.append((OVERALL, list(dims.index)))
         prefix = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         for scope, columns in scopes:
-            result = cronbach_alpha(wide[columns], threshold)
-            rows.append(
-                {
-                    **prefix,
-                    "scope": scope,
-                    "alpha": result.alpha,
-                    "n_items": result.n_items,
-                    "n": result.n_respondents,
-                    "flag": result.flag,
-                }
-            )
+            rows.append(alpha_row(prefix, scope, cronbach_alpha(wide[columns], threshold)))
     return pd.DataFrame(rows, columns=[*keys, "scope", "alpha", "n_items", "n", "flag"])
+
+
+def alpha_row(prefix: Mapping[str, object], scope: str, result: AlphaResult) -> dict[str, object]:
+    """One row of :func:`alpha_by_dimension`'s table: the group's keys, the scope and its alpha."""
+    return {
+        **prefix,
+        "scope": scope,
+        "alpha": result.alpha,
+        "n_items": result.n_items,
+        "n": result.n_respondents,
+        "flag": result.flag,
+    }

@@ -76,7 +76,7 @@ from analysis.report_settings import (
     report_window,
     to_utc,
 )
-from analysis.report_weights import choose_weights
+from analysis.report_weights import WeightChoice, choose_weights
 from analysis.scores import (
     dimension_scores,
     dropoff,
@@ -150,21 +150,16 @@ def build_report(
     trend, dim_trend = _trend(data, weights)
     ipa_table = _ipa(data, dims, weights, cfg, notes)
     measured = measurement(data, cfg, int(index["n"].iloc[0]), dims, weights, notes)
-    report = _plain_report(
-        meta=ReportMeta(
-            freq=period,
-            lang=cfg.lang,
-            tz=cfg.tz,
-            current=data.current,
-            previous=data.previous,
-            trend_labels=data.labels,
-            now=now,
-            min_n=cfg.min_n,
-            weights_used=choice.used,
-            baseline_source=baseline_source,
-            sla_hours=dict(cfg.sla_hours),
-            question_texts=dict(cfg.question_texts),
-        ),
+    return finish_report(
+        cfg,
+        now,
+        period,
+        (data.current, data.previous, data.labels),
+        choice,
+        baseline_source,
+        complaint_frames,
+        loop,
+        notes,
         index=index,
         dimensions=dims,
         questions=asking_order(question_scores(data.answers_in(data.current.label)), cfg.question_texts),
@@ -173,6 +168,48 @@ def build_report(
         dropoff=_dropoff(data),
         cleaning=data.cleaning,
         reliability=_reliability(data),
+        correlation=_correlation(data, cfg),
+        ipa=ipa_table,
+        priorities=_priorities(data, ipa_table, dims, cfg),
+        trend=trend,
+        dimension_trend=dim_trend,
+        measurement=measured,
+    )
+
+
+def finish_report(
+    cfg: ReportSettings,
+    now: pd.Timestamp,
+    period: periods.Freq,
+    window: tuple[periods.PeriodBounds, periods.PeriodBounds, tuple[str, ...]],
+    choice: WeightChoice,
+    baseline_source: str,
+    complaint_frames: Mapping[str, pd.DataFrame],
+    loop: Mapping[str, pd.DataFrame],
+    notes: Mapping[str, list[str]],
+    **tables: Any,
+) -> Report:
+    """The Report from its survey-side ``tables``, the weights, complaint and follow-up tables and the
+    notes (``window``: current and previous period, trend labels); with charts when ``cfg.charts``.
+
+    Both :func:`build_report` and the report from aggregates finish here.
+    """
+    current, previous, labels = window
+    report = plain_report(
+        meta=ReportMeta(
+            freq=period,
+            lang=cfg.lang,
+            tz=cfg.tz,
+            current=current,
+            previous=previous,
+            trend_labels=labels,
+            now=now,
+            min_n=cfg.min_n,
+            weights_used=choice.used,
+            baseline_source=baseline_source,
+            sla_hours=dict(cfg.sla_hours),
+            question_texts=dict(cfg.question_texts),
+        ),
         weights=choice.table,
         drivers=choice.drivers,
         complaints=complaint_frames["summary"],
@@ -182,21 +219,16 @@ def build_report(
         overdue=complaint_frames["overdue"],
         keywords=complaint_frames["keywords"],
         rising_keywords=complaint_frames["rising"],
-        correlation=_correlation(data, cfg),
-        ipa=ipa_table,
-        priorities=_priorities(data, ipa_table, dims, cfg),
-        trend=trend,
-        dimension_trend=dim_trend,
         follow_ups=loop["summary"],
         follow_up_overdue=loop["overdue"],
         reasons=loop["reasons"],
-        measurement=measured,
         notes={key: tuple(value) for key, value in notes.items()},
+        **tables,
     )
     return report.with_charts() if cfg.charts else report
 
 
-def _plain_report(**fields: Any) -> Report:
+def plain_report(**fields: Any) -> Report:
     """A Report whose tables hold plain strings, not the categories used while computing."""
     plain: dict[str, Any] = {name: _plain(value) for name, value in fields.items()}
     return Report(**plain)
@@ -256,9 +288,21 @@ def _index(
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
     """One row: index, CI, n; previous, change and verdict; baseline index, difference and verdict."""
-    lang = cfg.lang
     cur = _index_of(data.answers_in(data.current.label), weights)
     prev = _index_of(data.answers_in(data.previous.label), weights)
+    return index_row(cur, prev, weights, baseline, cfg, notes)
+
+
+def index_row(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    weights: Mapping[str, float],
+    baseline: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """The index row from :func:`analysis.index.composite_index` of this and the previous period."""
+    lang = cfg.lang
     change = compare_periods(cur, prev, on=(), value="index", min_n=cfg.min_n)
     row = cur.copy()
     row["previous"] = prev["index"].to_numpy()
@@ -337,11 +381,23 @@ def _ipa(
     stated = rating_answers(data.answers_in(data.current.label), ("importance",))
     if stated.empty:
         stated = rating_answers(data.clean, ("importance",))
-    if stated.empty:
+    means = None if stated.empty else float_dict(stated.groupby("dimension")["score"].mean())
+    return ipa_section(means, dims, weights, cfg, notes)
+
+
+def ipa_section(
+    stated: Mapping[str, float] | None,
+    dims: pd.DataFrame,
+    weights: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """IPA of the dimension rows against stated importance means (None: the index weights; notes: ipa)."""
+    if stated is None:
         importance = dict(weights)
         source = t("n_ipa_weights", cfg.lang)
     else:
-        importance = float_dict(stated.groupby("dimension")["score"].mean())
+        importance = dict(stated)
         source = t("n_ipa_stated", cfg.lang)
     notes.setdefault("ipa", []).append(t("n_ipa_importance", cfg.lang, source=source))
     performance = float_dict(dims.dropna(subset=["mean"]).set_index("dimension")["mean"])
@@ -358,6 +414,19 @@ def _ipa(
 def _priorities(
     data: ReportData, ipa_table: pd.DataFrame, dims: pd.DataFrame, cfg: ReportSettings
 ) -> pd.DataFrame:
+    return priorities_section(
+        ipa_table, dims, data.complaints_in(data.current.label), data.complaints_in(data.previous.label), cfg
+    )
+
+
+def priorities_section(
+    ipa_table: pd.DataFrame,
+    dims: pd.DataFrame,
+    complaints: pd.DataFrame,
+    previous_complaints: pd.DataFrame,
+    cfg: ReportSettings,
+) -> pd.DataFrame:
+    """The top improvement areas from the IPA, significant score changes and both periods' complaints."""
     areas = load_improvement_areas(cfg.areas_file)
     # A difference that is not significant is not a change: it neither ranks an area up nor is
     # called a drop in the reasons.
@@ -366,8 +435,8 @@ def _priorities(
     ranked = rank_improvements(
         ipa_table,
         areas,
-        complaints=data.complaints_in(data.current.label),
-        previous_complaints=data.complaints_in(data.previous.label),
+        complaints=complaints,
+        previous_complaints=previous_complaints,
         score_change=change,
     )
     # Without this period's scores a ranking would only sort areas by cost: show none.

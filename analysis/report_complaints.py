@@ -44,12 +44,33 @@ def complaint_tables(
     data: ReportData, now: pd.Timestamp, cfg: ReportSettings, notes: dict[str, list[str]]
 ) -> dict[str, pd.DataFrame]:
     """The current period's complaint tables, keyed by name; their notes are added to ``notes``."""
-    lang = cfg.lang
     cur = data.complaints_in(data.current.label)
-    prev = data.complaints_in(data.previous.label)
     responses = data.responses_in(data.current.label)
-    n_responses = int((responses["status"] == "completed").sum())
-    n_customers = active_customers(responses, cur)
+    return complaint_tables_of(
+        cur,
+        data.complaints_in(data.previous.label),
+        data.complaints,
+        int((responses["status"] == "completed").sum()),
+        active_customers(responses, cur),
+        now,
+        cfg,
+        notes,
+    )
+
+
+def complaint_tables_of(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    complaints: pd.DataFrame,
+    n_responses: int,
+    n_customers: int,
+    now: pd.Timestamp,
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> dict[str, pd.DataFrame]:
+    """:func:`complaint_tables` from this and last period's complaints, all of them as of ``now``
+    (older open tickets too), and this period's completed responses and active customers."""
+    lang = cfg.lang
     total = complaint_rates(cur, n_responses, n_customers, by=())
     total["previous"] = len(prev)
     total["change"] = total["complaints"] - total["previous"]
@@ -60,7 +81,7 @@ def complaint_tables(
     )
     overall = timeliness(cur, cfg.sla_hours, now, by=()).assign(severity="all")
     handling = pd.concat([by_severity, overall], ignore_index=True)
-    overdue = overdue_tickets(data.complaints, cfg.sla_hours, now)
+    overdue = overdue_tickets(complaints, cfg.sla_hours, now)
     hot, dropped = _safe_keywords(keyword_counts(cur))
     rising = rising_keywords(cur, prev, top=10**6)
     rising = rising[~rising["keyword"].map(is_personal).astype(bool)]

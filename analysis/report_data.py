@@ -69,8 +69,7 @@ def prepare_data(
     answers = answers[answers["period"].isin(labels)].astype(_CATEGORICAL)
     responses = responses[(responses["started_at"] >= start) & (responses["started_at"] <= now)]
     responses = responses.assign(period=periods.period_labels(responses["started_at"], freq, cfg.tz))
-    complaints = _as_of(complaints[complaints["created_at"] <= now], now)
-    complaints = complaints.assign(period=periods.period_labels(complaints["created_at"], freq, cfg.tz))
+    complaints = complaints_as_of(complaints, now, freq, cfg.tz)
     completed = responses.loc[responses["status"] == "completed", "response_id"]
     done = answers[answers["response_id"].isin(completed)]
     rules = CleaningRules(
@@ -101,6 +100,14 @@ def prepare_data(
         cleaning=counts,
         dimensions=tuple(_present_dimensions(clean)),
     )
+
+
+def complaints_as_of(
+    complaints: pd.DataFrame, now: pd.Timestamp, freq: periods.Freq, tz: str
+) -> pd.DataFrame:
+    """Complaints made by ``now`` as they stood then, labelled with the period they were made in."""
+    stood = _as_of(complaints[complaints["created_at"] <= now], now)
+    return stood.assign(period=periods.period_labels(stood["created_at"], freq, tz))
 
 
 def _as_of(complaints: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:

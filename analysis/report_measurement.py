@@ -14,7 +14,7 @@ Choices, each stated in the report where it matters:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,19 +26,22 @@ from analysis.kano import kano_features
 from analysis.reliability import alpha_if_deleted, cronbach_alpha, item_matrix
 from analysis.report_data import ReportData
 from analysis.report_labels import t
-from analysis.report_settings import ReportSettings
+from analysis.report_settings import Lang, ReportSettings
 from analysis.sampling import margin_of_error, plan_campaign, required_sample_size
 from analysis.scores import NpsCounts, nps_difference, nps_interval, rating_answers, response_counts
-from analysis.servqual import servqual
+from analysis.servqual import ServqualResult, overall_gap, servqual
 from analysis.validity import (
+    ItemCorrelation,
     ValidityError,
     bartlett_sphericity,
     convergent_validity,
+    item_correlation,
     kmo,
     loading_check,
 )
 
 SERVQUAL_POINTS: Final = 100.0
+SERVQUAL_COLUMNS: Final = ["dimension", "score", "perception", "expectation", "gap", "n"]
 # The report's intervals are all 95 % (its column labels say so); the plan's confidence sets margins.
 NPS_CONFIDENCE: Final = 0.95
 
@@ -71,11 +74,11 @@ def measurement(
 ) -> Measurement:
     """Every GB/T 19038-style figure of the current period (see the module doc for the choices)."""
     current = data.answers_in(data.current.label).astype({"dimension": "str", "question_key": "str"})
-    plan, required = _plan(cfg, notes)
+    plan, required = plan_table(cfg, notes)
     validity, loadings, convergent, deleted = _validity(current, data.dimensions, cfg, notes)
     servqual_table, overall = _servqual(current, dims, weights, cfg, notes)
     return Measurement(
-        model=_model(current, data, weights, cfg, notes),
+        model=model_table(current, data.dimensions, weights, cfg, notes),
         plan=plan,
         margins=_margins(data, cfg, index_n, dims, required, notes),
         collection=_collection(data, cfg, notes),
@@ -90,16 +93,20 @@ def measurement(
     )
 
 
-def _model(
+def model_table(
     current: pd.DataFrame,
-    data: ReportData,
+    dimensions: Sequence[str],
     weights: Mapping[str, float],
     cfg: ReportSettings,
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
+    """The measurement model: items and weight per dimension; notes name the SERVQUAL and Kano parts.
+
+    ``current``: this period's answers, or rows of its answer histogram (role, question_key, dimension).
+    """
     items = current[current["role"] == "item"]
     per_dimension = items.groupby("dimension")["question_key"].nunique()
-    table = pd.DataFrame({"dimension": list(data.dimensions)})
+    table = pd.DataFrame({"dimension": list(dimensions)})
     table["items"] = table["dimension"].map(per_dimension).fillna(0).astype("int64")
     table["weight"] = table["dimension"].map(pd.Series(dict(weights), dtype="float64"))
     section = notes.setdefault("gbt_model", [])
@@ -113,7 +120,8 @@ def _model(
     return table
 
 
-def _plan(cfg: ReportSettings, notes: dict[str, list[str]]) -> tuple[pd.DataFrame, int]:
+def plan_table(cfg: ReportSettings, notes: dict[str, list[str]]) -> tuple[pd.DataFrame, int]:
+    """The sampling plan's row and the responses it requires (notes: gbt_sampling)."""
     sampling = cfg.sampling
     required = required_sample_size(sampling.margin, sampling.confidence, 0.5, sampling.population)
     row: dict[str, object] = {
@@ -153,12 +161,26 @@ def _margins(
     required: int,
     notes: dict[str, list[str]],
 ) -> pd.DataFrame:
-    sampling = cfg.sampling
     current = data.answers_in(data.current.label)
+    csat_n, nps_n = len(rating_answers(current, ("overall",))), len(rating_answers(current, ("nps",)))
+    return margins_table(index_n, dims, csat_n, nps_n, required, cfg, notes)
+
+
+def margins_table(
+    index_n: int,
+    dims: pd.DataFrame,
+    csat_n: int,
+    nps_n: int,
+    required: int,
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> pd.DataFrame:
+    """The achieved margin of error of each figure against the plan (notes: gbt_sampling)."""
+    sampling = cfg.sampling
     figures: list[tuple[str, str | None, int]] = [("index", None, index_n)]
     figures += [("dimension", str(d), int(n)) for d, n in zip(dims["dimension"], dims["n"], strict=True)]
-    figures.append(("csat", None, len(rating_answers(current, ("overall",)))))
-    figures.append(("nps", None, len(rating_answers(current, ("nps",)))))
+    figures.append(("csat", None, csat_n))
+    figures.append(("nps", None, nps_n))
     if 0 < index_n < required:
         achieved = margin_of_error(
             index_n, sampling.confidence, 0.5, _population(sampling.population, index_n)
@@ -198,8 +220,17 @@ def _population(population: int | None, n: int) -> int | None:
 def _collection(data: ReportData, cfg: ReportSettings, notes: dict[str, list[str]]) -> pd.DataFrame:
     responses = data.responses_in(data.current.label)
     table = response_counts(responses, ["channel"]) if len(responses) else pd.DataFrame()
+    return collection_table(table, data.cleaning, cfg, notes)
+
+
+def collection_table(
+    counts: pd.DataFrame, cleaning: Mapping[str, int], cfg: ReportSettings, notes: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Started/completed/abandoned per channel (``counts``: response_counts by channel).
+
+    Notes: gbt_collection.
+    """
     columns = ["channel", "started", "completed", "abandoned", "completion_rate"]
-    cleaning = data.cleaning
     notes.setdefault("gbt_collection", []).append(
         t(
             "n_gbt_collection",
@@ -209,9 +240,9 @@ def _collection(data: ReportData, cfg: ReportSettings, notes: dict[str, list[str
             kept=cleaning["kept"],
         )
     )
-    if table.empty:
+    if counts.empty:
         return pd.DataFrame(columns=columns)
-    return table[columns].astype({"channel": "str"})
+    return counts[columns].astype({"channel": "str"})
 
 
 def _validity(
@@ -220,14 +251,8 @@ def _validity(
     lang = cfg.lang
     section = notes.setdefault("gbt_validity", [])
     items = current[(current["role"] == "item") & current["score"].notna() & current["dimension"].notna()]
-    empty = (
-        pd.DataFrame(columns=["survey_version_id", "n", "items", "kmo", "chi2", "dof", "p_value"]),
-        pd.DataFrame(columns=["item", "dimension", "factor", "loading", "cross_loading", "ok"]),
-        pd.DataFrame(columns=["dimension", "items", "alpha", "cr", "ave", "ok"]),
-        pd.DataFrame(columns=["dimension", "item", "alpha_if_deleted", "alpha", "raises"]),
-    )
     if items.empty:
-        return empty
+        return empty_validity()
     versions = items.groupby("survey_version_id")["response_id"].nunique()
     version = int(versions.index.to_numpy()[versions.to_numpy().argmax()])
     if len(versions) > 1:
@@ -235,10 +260,42 @@ def _validity(
     mine = items[items["survey_version_id"] == version]
     wide = item_matrix(mine).dropna(how="any")
     dimension_of = {str(k): str(v) for k, v in mine.groupby("question_key")["dimension"].first().items()}
+    scales = ItemScales(
+        correlation=lambda: item_correlation(wide),
+        alpha=lambda columns: cronbach_alpha(wide[columns]).alpha,
+        deleted=lambda columns: alpha_if_deleted(wide[columns]),
+    )
+    return validity_tables(scales, version, dimension_of, dimensions, lang, section)
+
+
+@dataclass(frozen=True)
+class ItemScales:
+    """The complete responses' items of the validity version, from raw rows or from the aggregates.
+
+    ``correlation`` gives the checked correlation matrix (raising ValidityError when unusable);
+    ``alpha`` and ``deleted`` give Cronbach's alpha and the alpha-if-deleted table of some items.
+    """
+
+    correlation: Callable[[], ItemCorrelation]
+    alpha: Callable[[list[str]], float]
+    deleted: Callable[[list[str]], pd.DataFrame]
+
+
+def validity_tables(
+    scales: ItemScales,
+    version: int,
+    dimension_of: Mapping[str, str],
+    dimensions: Sequence[str],
+    lang: Lang,
+    section: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Validity, loadings, convergent validity and alpha if deleted of the chosen version's items."""
+    empty = empty_validity()
     try:
-        chi2, dof, p_value = bartlett_sphericity(wide)
-        adequacy = kmo(wide)
-        loadings = loading_check(wide, dimension_of)
+        checked = scales.correlation()
+        chi2, dof, p_value = bartlett_sphericity(checked)
+        adequacy = kmo(checked)
+        loadings = loading_check(checked, dimension_of)
     except ValidityError as error:
         section.append(t("n_gbt_validity_failed", lang, reason=_validity_reason(error, lang)))
         return empty
@@ -246,8 +303,8 @@ def _validity(
         [
             {
                 "survey_version_id": version,
-                "n": len(wide),
-                "items": wide.shape[1],
+                "n": checked.n,
+                "items": checked.corr.shape[1],
                 "kmo": adequacy,
                 "chi2": chi2,
                 "dof": dof,
@@ -263,9 +320,9 @@ def _validity(
     alphas, deleted = {}, []
     for dimension, part in loadings.groupby("dimension", sort=False):
         columns = list(part["item"])
-        alphas[str(dimension)] = cronbach_alpha(wide[columns]).alpha
+        alphas[str(dimension)] = scales.alpha(columns)
         if len(columns) >= 3:
-            deleted.append(alpha_if_deleted(wide[columns]).assign(dimension=str(dimension)))
+            deleted.append(scales.deleted(columns).assign(dimension=str(dimension)))
     convergent.insert(2, "alpha", convergent["dimension"].map(alphas))
     drop_table = (
         pd.concat(deleted, ignore_index=True)[["dimension", "item", "alpha_if_deleted", "alpha", "raises"]]
@@ -277,6 +334,16 @@ def _validity(
     if weak:
         section.append(t("n_gbt_misloaded", lang, items="、".join(weak) if lang == "zh" else ", ".join(weak)))
     return validity, loadings, convergent, drop_table
+
+
+def empty_validity() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The four validity tables when there is nothing to measure."""
+    return (
+        pd.DataFrame(columns=["survey_version_id", "n", "items", "kmo", "chi2", "dof", "p_value"]),
+        pd.DataFrame(columns=["item", "dimension", "factor", "loading", "cross_loading", "ok"]),
+        pd.DataFrame(columns=["dimension", "items", "alpha", "cr", "ave", "ok"]),
+        pd.DataFrame(columns=["dimension", "item", "alpha_if_deleted", "alpha", "raises"]),
+    )
 
 
 def _validity_reason(error: ValidityError, lang: str) -> str:
@@ -291,11 +358,10 @@ def _servqual(
     cfg: ReportSettings,
     notes: dict[str, list[str]],
 ) -> tuple[pd.DataFrame, tuple[float, float] | None]:
-    columns = ["dimension", "score", "perception", "expectation", "gap", "n"]
     pairs = dict(cfg.design.expectation_of)
     expectations = current[(current["role"] == "expectation") & current["question_key"].isin(list(pairs))]
     if expectations.empty:
-        return pd.DataFrame(columns=columns), None
+        return pd.DataFrame(columns=SERVQUAL_COLUMNS), None
     scored = current[current["score"].notna()]
     wide = scored.pivot_table(index="response_id", columns="question_key", values="score", aggfunc="first")
     perception_keys = [p for e, p in pairs.items() if e in wide.columns and p in wide.columns]
@@ -304,25 +370,35 @@ def _servqual(
         str(k): str(v) for k, v in current.groupby("question_key")["dimension"].first().dropna().items()
     }
     try:
-        result = servqual(
+        result: ServqualResult | None = servqual(
             wide[perception_keys],
             wide[expectation_keys].set_axis(perception_keys, axis=1),
             dimension_of,
         )
+    except ValueError:
+        result = None
+    return servqual_section(result, dims, weights, cfg, notes)
+
+
+def servqual_section(
+    result: ServqualResult | None,
+    dims: pd.DataFrame,
+    weights: Mapping[str, float],
+    cfg: ReportSettings,
+    notes: dict[str, list[str]],
+) -> tuple[pd.DataFrame, tuple[float, float] | None]:
+    """The SERVQUAL table with each dimension's score, and (unweighted, weighted) overall gaps.
+
+    ``result`` None: pairs were asked but none could be scored (the note says so; notes: gbt_servqual).
+    """
+    try:
+        if result is None:
+            raise ValueError("no SERVQUAL pairs")
         present = {d: float(weights.get(d, 0.0)) * SERVQUAL_POINTS for d in result.dimension_gaps}
-        weighted = (
-            servqual(
-                wide[perception_keys],
-                wide[expectation_keys].set_axis(perception_keys, axis=1),
-                dimension_of,
-                present,
-            ).overall
-            if sum(present.values()) > 0
-            else float("nan")
-        )
+        weighted = overall_gap(result.dimension_gaps, present) if sum(present.values()) > 0 else float("nan")
     except ValueError:
         notes.setdefault("gbt_servqual", []).append(t("n_gbt_servqual_none", cfg.lang))
-        return pd.DataFrame(columns=columns), None
+        return pd.DataFrame(columns=SERVQUAL_COLUMNS), None
     table = result.table.assign(score=result.table["dimension"].map(dims.set_index("dimension")["mean"]))
     notes.setdefault("gbt_servqual", []).append(
         # The index may weight none of these dimensions (weights 0): then there is no weighted score.
@@ -333,7 +409,7 @@ def _servqual(
             weighted="—" if np.isnan(weighted) else f"{weighted:.2f}",
         )
     )
-    return table[columns], (result.overall, weighted)
+    return table[SERVQUAL_COLUMNS], (result.overall, weighted)
 
 
 def _kano(current: pd.DataFrame, cfg: ReportSettings, notes: dict[str, list[str]]) -> pd.DataFrame:
@@ -348,6 +424,12 @@ def _nps(data: ReportData, cfg: ReportSettings) -> pd.DataFrame:
         which: NpsCounts.of(rating_answers(data.answers_in(label), ("nps",))["score"])
         for which, label in (("current", data.current.label), ("previous", data.previous.label))
     }
+    return nps_table(counts["current"], counts["previous"], cfg)
+
+
+def nps_table(current: NpsCounts, previous: NpsCounts, cfg: ReportSettings) -> pd.DataFrame:
+    """NPS with its interval this period and last, and the change with its interval, p and verdict."""
+    counts = {"current": current, "previous": previous}
     rows = []
     for which, count in counts.items():
         value, low, high = nps_interval(count, NPS_CONFIDENCE)

@@ -39,32 +39,60 @@ class WeightChoice:
     drivers: pd.DataFrame  # dimension, beta, p_value, significant, weight
 
 
+@dataclass(frozen=True)
+class WeightInputs:
+    """The data-driven methods over the window's responses, from raw rows or from the aggregates.
+
+    ``fit(drop_insignificant)`` is the regression of the overall rating on the dimension means;
+    each callable raises ValueError (or LinAlgError) when its method cannot be used. ``n``: the
+    responses with a dimension score or an overall rating.
+    """
+
+    fit: Callable[[bool], RegressionWeights]
+    relative: Callable[[], dict[str, float]]
+    entropy: Callable[[], dict[str, float]]
+    stated: Callable[[], dict[str, float]]
+    n: int
+
+
 def choose_weights(data: ReportData, cfg: ReportSettings, notes: dict[str, list[str]]) -> WeightChoice:
     """Every weighting method side by side, and the weights the index uses (with fallbacks noted)."""
-    lang = cfg.lang
     dims = list(data.dimensions)
+    table = respondent_table(data.clean)
+    inputs = WeightInputs(
+        fit=lambda drop: regression_weights(
+            table, _columns(table, dims), alpha=DRIVER_ALPHA, drop_insignificant=drop
+        ),
+        relative=lambda: relative_weights(table, _columns(table, dims)),
+        entropy=lambda: entropy(table[_columns(table, dims)]),
+        stated=lambda: stated_importance_weights(data.clean),
+        n=len(table),
+    )
+    return weigh(inputs, dims, cfg, notes)
+
+
+def weigh(
+    inputs: WeightInputs, dims: Sequence[str], cfg: ReportSettings, notes: dict[str, list[str]]
+) -> WeightChoice:
+    """:func:`choose_weights` given the data-driven methods' inputs (``dims``: the present dimensions)."""
+    lang = cfg.lang
+    dims = list(dims)
     found: dict[str, dict[str, float]] = {}
     section = notes.setdefault("weights", [])
     ahp_result = ahp(load_ahp_matrix(cfg.ahp_file))
     verdict = t("n_ahp_ok" if ahp_result.consistent else "n_ahp_bad", lang)
     section.append(t("n_ahp_cr", lang, cr=ahp_result.cr, verdict=verdict))
-    table = respondent_table(data.clean)
     fit: RegressionWeights | Exception
     try:
-        fit = regression_weights(
-            table,
-            _columns(table, dims),
-            alpha=DRIVER_ALPHA,
-            drop_insignificant=not cfg.keep_insignificant_drivers,
-        )
+        fit = inputs.fit(not cfg.keep_insignificant_drivers)
     except _FIT_ERRORS as error:
         fit = error
     attempts: dict[str, Callable[[], dict[str, float]]] = {
         "ahp": lambda: _consistent(ahp_result),
         "regression": lambda: _regression(fit, cfg.keep_insignificant_drivers),
-        "relative": lambda: _relative(table, dims, fit, cfg.keep_insignificant_drivers),
-        "entropy": lambda: entropy(table[_columns(table, dims)]),
-        "stated": lambda: stated_importance_weights(data.clean),
+        "relative": lambda: _relative(inputs.relative, fit, cfg.keep_insignificant_drivers),
+        "entropy": inputs.entropy,
+        "stated": inputs.stated,
     }
     for method, attempt in attempts.items():
         try:
@@ -72,7 +100,7 @@ def choose_weights(data: ReportData, cfg: ReportSettings, notes: dict[str, list[
         except _FIT_ERRORS as error:
             reason = _reason(error) if lang == "en" else t("insufficient", lang)
             section.append(t("n_weight_missing", lang, method=t(f"w_{method}", lang), reason=reason))
-    section.append(t("n_weights_window", lang, n=len(table)))
+    section.append(t("n_weights_window", lang, n=inputs.n))
     wanted = cfg.weight_method
     used, weights = _chosen(wanted, found, cfg.blend_mix, dims)
     if used != wanted:
@@ -102,10 +130,10 @@ def _regression(fit: RegressionWeights | Exception, keep: bool) -> dict[str, flo
 
 
 def _relative(
-    table: pd.DataFrame, dims: Sequence[str], fit: RegressionWeights | Exception, keep: bool
+    relative: Callable[[], dict[str, float]], fit: RegressionWeights | Exception, keep: bool
 ) -> dict[str, float]:
     """Relative weights; without ``keep``, drivers the regression found insignificant get none."""
-    weights = relative_weights(table, _columns(table, dims))
+    weights = relative()
     if keep or isinstance(fit, Exception):
         return weights
     kept = {d: w for d, w in weights.items() if fit.p_value.get(d, 1.0) < DRIVER_ALPHA}
@@ -139,8 +167,13 @@ def _consistent(result: AhpResult) -> dict[str, float]:
 
 
 def _columns(table: pd.DataFrame, dims: Sequence[str]) -> list[str]:
-    present = [d for d in dims if d in table.columns]
-    if len(present) < 2 or "overall" not in table.columns:
+    return predictors(list(table.columns), dims)
+
+
+def predictors(columns: Sequence[str], dims: Sequence[str]) -> list[str]:
+    """The dimensions of ``dims`` found among ``columns``; ValueError unless ≥ 2 and 'overall' is there."""
+    present = [d for d in dims if d in columns]
+    if len(present) < 2 or "overall" not in columns:
         raise ValueError("not enough dimensions or no overall rating")
     return present
 

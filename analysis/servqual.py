@@ -66,19 +66,25 @@ def servqual(
                 "n": len(per_response),
             }
         )
-    if not rows:
-        raise ValueError("no response answered both an expectation item and its perception item")
     table = pd.DataFrame(rows, columns=["dimension", "perception", "expectation", "gap", "n"])
-    gap_of = dict(zip(table["dimension"], table["gap"], strict=True))
+    return servqual_of_table(table, weights)
+
+
+def servqual_of_table(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> ServqualResult:
+    """The result from its table (dimension, perception, expectation, gap, n; one row per dimension)."""
+    if table.empty:
+        raise ValueError("no response answered both an expectation item and its perception item")
+    gap_of = {str(d): float(g) for d, g in zip(table["dimension"], table["gap"], strict=True)}
     return ServqualResult(
         dimension_gaps=gap_of,
-        overall=_overall(gap_of, weights),
+        overall=overall_gap(gap_of, weights),
         weighted=weights is not None,
         table=table,
     )
 
 
-def _overall(gaps: Mapping[str, float], weights: Mapping[str, float] | None) -> float:
+def overall_gap(gaps: Mapping[str, float], weights: Mapping[str, float] | None) -> float:
+    """The mean of the dimension gaps, weighted by importance points when given."""
     values = np.array(list(gaps.values()))
     if weights is None:
         return float(values.mean())

@@ -28,6 +28,7 @@ constant item, too few responses, items that are exact combinations of others �
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -63,34 +64,74 @@ def complete_items(items: pd.DataFrame) -> pd.DataFrame:
     """
     data = items.dropna(how="any").astype(float)
     n, p = data.shape
+    _check_shape(n, p)
+    _check_constant([str(c) for c in data.columns if np.isclose(data[c].std(ddof=1), 0.0)])
+    return data
+
+
+def _check_shape(n: int, p: int) -> None:
     if p < 2:
         raise ValidityError(f"needs at least 2 items, got {p}", "too_few_items")
     if n <= p:
         raise ValidityError(
             f"needs more complete responses than items: {n} responses, {p} items", "too_few_responses"
         )
-    constant = [str(c) for c in data.columns if np.isclose(data[c].std(ddof=1), 0.0)]
+
+
+def _check_constant(constant: list[str]) -> None:
     if constant:
         raise ValidityError(
             f"every response gave the same answer to: {', '.join(constant)}", "constant", tuple(constant)
         )
-    return data
+
+
+@dataclass(frozen=True)
+class ItemCorrelation:
+    """The correlation matrix of the complete responses' items (checked usable) and their number."""
+
+    corr: pd.DataFrame
+    n: int
+
+
+def item_correlation(items: pd.DataFrame | ItemCorrelation) -> ItemCorrelation:
+    """The checked correlation matrix of ``items`` (one column per item, rows with NaN left out)."""
+    if isinstance(items, ItemCorrelation):
+        return items
+    data = complete_items(items)
+    return ItemCorrelation(
+        pd.DataFrame(_correlation(data), index=data.columns, columns=data.columns), len(data)
+    )
+
+
+def correlation_from_covariance(cov: pd.DataFrame, n: int) -> ItemCorrelation:
+    """:func:`item_correlation` from the items' covariance matrix (ddof=1) over ``n`` complete responses."""
+    _check_shape(n, cov.shape[1])
+    std = np.sqrt(np.clip(np.diag(cov.to_numpy(dtype=float)), 0, None))
+    _check_constant([str(c) for c, s in zip(cov.columns, std, strict=True) if np.isclose(s, 0.0)])
+    corr = cov.to_numpy(dtype=float) / np.outer(std, std)
+    np.fill_diagonal(corr, 1.0)
+    _check_singular(corr)
+    return ItemCorrelation(pd.DataFrame(corr, index=cov.index, columns=cov.columns), n)
 
 
 def _correlation(data: pd.DataFrame) -> np.ndarray:
     corr: np.ndarray = np.asarray(np.corrcoef(data.to_numpy(), rowvar=False), dtype=float)
+    _check_singular(corr)
+    return corr
+
+
+def _check_singular(corr: np.ndarray) -> None:
     # The smallest eigenvalue, not the determinant: many strongly related items have a tiny
     # determinant yet a well-conditioned matrix.
     if float(np.linalg.eigvalsh(corr).min()) < _SINGULAR:
         raise ValidityError(
             "the correlation matrix is singular: some items are exact combinations of others", "singular"
         )
-    return corr
 
 
-def kmo(items: pd.DataFrame) -> float:
+def kmo(items: pd.DataFrame | ItemCorrelation) -> float:
     """Overall Kaiser–Meyer–Olkin measure of sampling adequacy (≥ 0.6 commonly read as adequate)."""
-    corr = _correlation(complete_items(items))
+    corr = item_correlation(items).corr.to_numpy()
     inverse = np.linalg.inv(corr)
     scale = 1 / np.sqrt(np.diag(inverse))
     partial = -inverse * np.outer(scale, scale)
@@ -100,11 +141,10 @@ def kmo(items: pd.DataFrame) -> float:
     return r2 / (r2 + q2)
 
 
-def bartlett_sphericity(items: pd.DataFrame) -> tuple[float, int, float]:
+def bartlett_sphericity(items: pd.DataFrame | ItemCorrelation) -> tuple[float, int, float]:
     """Bartlett's test that the item correlation matrix is the identity: (χ², dof, p-value)."""
-    data = complete_items(items)
-    n, p = data.shape
-    corr = _correlation(data)
+    checked = item_correlation(items)
+    corr, n, p = checked.corr.to_numpy(), checked.n, checked.corr.shape[1]
     _, logdet = np.linalg.slogdet(corr)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     dof = p * (p - 1) // 2
@@ -145,27 +185,35 @@ def varimax(
     return rotated
 
 
-def factor_loadings(items: pd.DataFrame, n_factors: int, rotate: bool = True) -> pd.DataFrame:
+def factor_loadings(
+    items: pd.DataFrame | ItemCorrelation, n_factors: int, rotate: bool = True
+) -> pd.DataFrame:
     """Principal-component loadings of ``n_factors`` factors, varimax-rotated unless ``rotate`` is False.
 
     Columns F1, F2, … in order of variance explained after rotation; each factor's sign is chosen so
     that its loadings sum to a positive number.
     """
-    data = complete_items(items)
-    if not 1 <= n_factors <= data.shape[1]:
-        raise ValidityError(f"cannot extract {n_factors} factors from {data.shape[1]} items", "factors")
-    corr = _correlation(data)
-    values, vectors = np.linalg.eigh(corr)
+    if isinstance(items, ItemCorrelation):
+        checked = items
+    else:
+        data = complete_items(items)
+        if not 1 <= n_factors <= data.shape[1]:
+            raise ValidityError(f"cannot extract {n_factors} factors from {data.shape[1]} items", "factors")
+        checked = item_correlation(data)
+    columns = list(checked.corr.columns)
+    if not 1 <= n_factors <= len(columns):
+        raise ValidityError(f"cannot extract {n_factors} factors from {len(columns)} items", "factors")
+    values, vectors = np.linalg.eigh(checked.corr.to_numpy())
     order = np.argsort(values)[::-1][:n_factors]
     raw = vectors[:, order] * np.sqrt(np.clip(values[order], 0, None))
     rotated = varimax(raw) if rotate else raw
     rotated = rotated[:, np.argsort(-(rotated**2).sum(axis=0), kind="stable")]
     rotated = rotated * np.where(rotated.sum(axis=0) < 0, -1.0, 1.0)
     names = [f"F{i + 1}" for i in range(n_factors)]
-    return pd.DataFrame(rotated, index=[str(c) for c in data.columns], columns=names)
+    return pd.DataFrame(rotated, index=[str(c) for c in columns], columns=names)
 
 
-def loading_check(items: pd.DataFrame, dimension_of: Mapping[str, str]) -> pd.DataFrame:
+def loading_check(items: pd.DataFrame | ItemCorrelation, dimension_of: Mapping[str, str]) -> pd.DataFrame:
     """Whether each item loads on its declared dimension (one factor per dimension, matched to it).
 
     A factor goes to the dimension whose items have the largest sum of squared loadings on it
@@ -173,9 +221,14 @@ def loading_check(items: pd.DataFrame, dimension_of: Mapping[str, str]) -> pd.Da
     dimension's factor), cross_loading (largest absolute loading on another factor), ok (loading
     ≥ 0.5 and larger than every cross-loading).
     """
-    columns = [c for c in items.columns if str(c) in dimension_of]
+    known = items.corr.columns if isinstance(items, ItemCorrelation) else items.columns
+    columns = [c for c in known if str(c) in dimension_of]
     dims = list(dict.fromkeys(dimension_of[str(c)] for c in columns))
-    loadings = factor_loadings(items[columns], len(dims))
+    if isinstance(items, ItemCorrelation):
+        part: pd.DataFrame | ItemCorrelation = ItemCorrelation(items.corr.loc[columns, columns], items.n)
+    else:
+        part = items[columns]
+    loadings = factor_loadings(part, len(dims))
     of_item = pd.Series({str(c): dimension_of[str(c)] for c in columns})
     squared = (loadings**2).groupby(of_item).sum().reindex(dims)
     dim_index, factor_index = linear_sum_assignment(-squared.to_numpy())

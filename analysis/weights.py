@@ -188,9 +188,14 @@ class RegressionWeights:
 
 def _complete(frame: pd.DataFrame, predictors: Sequence[str], target: str) -> pd.DataFrame:
     data = frame[[*predictors, target]].dropna().astype(float)
-    if len(data) < len(predictors) + 2:
-        raise ValueError(f"need at least {len(predictors) + 2} complete rows, got {len(data)}")
+    enough_rows(len(data), len(predictors))
     return data
+
+
+def enough_rows(n: int, predictors: int) -> None:
+    """Raise ValueError unless ``n`` complete rows can fit ``predictors`` (and an intercept's dof)."""
+    if n < predictors + 2:
+        raise ValueError(f"need at least {predictors + 2} complete rows, got {n}")
 
 
 def regression_weights(
@@ -211,15 +216,54 @@ def regression_weights(
     z = (data - data.mean()) / data.std(ddof=1)
     x, y = z[list(predictors)].to_numpy(), z[target].to_numpy()
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    n, k = x.shape
+    n = x.shape[0]
     resid = y - x @ beta
-    dof = n - k - 1
-    sigma2 = float(resid @ resid) / dof
-    se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(x.T @ x)))
-    p = 2 * sps.t.sf(np.abs(beta / se), dof)
-    r2 = 1 - float(resid @ resid) / float(y @ y)
-    notes: list[str] = []
+    return _fitted(
+        list(predictors), beta, float(resid @ resid), float(y @ y), x.T @ x, n, alpha, drop_insignificant
+    )
+
+
+def regression_weights_from_correlation(
+    corr: pd.DataFrame,
+    n: int,
+    predictors: Sequence[str],
+    target: str = "overall",
+    alpha: float = 0.05,
+    drop_insignificant: bool = False,
+) -> RegressionWeights:
+    """:func:`regression_weights` from the correlation matrix of the ``n`` complete rows.
+
+    On z-scores XᵀX = (n − 1) R_xx and Xᵀy = (n − 1) r_xy, so β solves R_xx β = r_xy and the
+    residual sum of squares is (n − 1)(1 − 2βᵀr_xy + βᵀR_xx β): the same fit without the rows.
+    """
+    enough_rows(n, len(predictors))
     names = list(predictors)
+    rxx = corr.loc[names, names].to_numpy(dtype=float)
+    rxy = corr.loc[names, target].to_numpy(dtype=float)
+    beta, *_ = np.linalg.lstsq(rxx, rxy, rcond=None)
+    scale = n - 1
+    rss = scale * (1 - 2 * float(beta @ rxy) + float(beta @ rxx @ beta))
+    return _fitted(names, beta, rss, float(scale), scale * rxx, n, alpha, drop_insignificant)
+
+
+def _fitted(
+    names: list[str],
+    beta: np.ndarray,
+    rss: float,
+    tss: float,
+    xtx: np.ndarray,
+    n: int,
+    alpha: float,
+    drop_insignificant: bool,
+) -> RegressionWeights:
+    """Standard errors, p-values, R² and weights of a fitted standardised regression."""
+    k = len(names)
+    dof = n - k - 1
+    sigma2 = rss / dof
+    se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(xtx)))
+    p = 2 * sps.t.sf(np.abs(beta / se), dof)
+    r2 = 1 - rss / tss
+    notes: list[str] = []
     negative = [c for c, b in zip(names, beta, strict=True) if b < 0]
     if negative:
         notes.append(f"negative coefficients set to 0: {', '.join(negative)}")
@@ -228,7 +272,7 @@ def regression_weights(
         verb = "set to 0" if drop_insignificant else "kept"
         listed = ", ".join(c for c, bad in zip(names, insignificant, strict=True) if bad)
         notes.append(f"not significant at {alpha:g} ({verb}): {listed}")
-    kept = np.clip(beta, 0, None)
+    kept: np.ndarray = np.clip(beta, 0, None)
     if drop_insignificant:
         kept = np.where(insignificant, 0.0, kept)
     if kept.sum() <= 0:
@@ -236,8 +280,8 @@ def regression_weights(
         kept = np.ones_like(kept)
     return RegressionWeights(
         weights=_normalised(pd.Series(kept, index=names, dtype="float64")),
-        beta=dict(zip(predictors, map(float, beta), strict=True)),
-        p_value=dict(zip(predictors, map(float, p), strict=True)),
+        beta=dict(zip(names, map(float, beta), strict=True)),
+        p_value=dict(zip(names, map(float, p), strict=True)),
         r2=r2,
         n=n,
         notes=notes,
@@ -253,8 +297,16 @@ def relative_weights(
     (Σ raw = R²); returned normalised to sum 1.
     """
     data = _complete(frame, predictors, target)
-    corr = data.corr().to_numpy()
-    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+    return relative_weights_from_correlation(data.corr(), predictors, target)
+
+
+def relative_weights_from_correlation(
+    corr: pd.DataFrame, predictors: Sequence[str], target: str = "overall"
+) -> dict[str, float]:
+    """:func:`relative_weights` from the correlation matrix of the complete rows."""
+    names = list(predictors)
+    rxx = corr.loc[names, names].to_numpy(dtype=float)
+    rxy = corr.loc[names, target].to_numpy(dtype=float)
     eigval, eigvec = np.linalg.eigh(rxx)
     lam = eigvec @ np.diag(np.sqrt(np.clip(eigval, 0, None))) @ eigvec.T
     beta = np.linalg.pinv(lam) @ rxy
@@ -271,15 +323,35 @@ def entropy(frame: pd.DataFrame) -> dict[str, float]:
     """
     x = frame.dropna(how="any").astype(float)
     m = len(x)
-    if m < 2:
-        raise ValueError("entropy weights need at least 2 rows")
-    if (x < 0).to_numpy().any():
-        raise ValueError("entropy weights need non-negative values")
+    _entropy_usable(m, bool((x < 0).to_numpy().any()))
     totals = x.sum(axis=0)
     p = x / totals.where(totals > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = (p * np.log(p)).fillna(0.0)
-    e = (-plogp.sum(axis=0) / np.log(m)).where(totals > 0, 1.0)
+    return _entropy_weights(totals, plogp.sum(axis=0), m)
+
+
+def entropy_from_histogram(values: pd.DataFrame, columns: Sequence[str], m: int) -> dict[str, float]:
+    """:func:`entropy` of ``m`` complete rows given as a histogram: column, value, n (rows with it)."""
+    _entropy_usable(m, bool((values["value"] < 0).any()))
+    weighted = values.assign(_x=values["value"] * values["n"])
+    totals = weighted.groupby("column")["_x"].sum().reindex(list(columns), fill_value=0.0)
+    p = values["value"] / values["column"].map(totals.where(totals > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = (p * np.log(p)).fillna(0.0) * values["n"]
+    plogp = terms.groupby(values["column"]).sum().reindex(list(columns), fill_value=0.0)
+    return _entropy_weights(totals, plogp, m)
+
+
+def _entropy_usable(m: int, negative: bool) -> None:
+    if m < 2:
+        raise ValueError("entropy weights need at least 2 rows")
+    if negative:
+        raise ValueError("entropy weights need non-negative values")
+
+
+def _entropy_weights(totals: pd.Series, plogp: pd.Series, m: int) -> dict[str, float]:
+    e = (-plogp / np.log(m)).where(totals > 0, 1.0)
     d = 1 - e
     if d.sum() <= 1e-15:
         d[:] = 1.0
@@ -291,7 +363,12 @@ def stated_importance_weights(answers: pd.DataFrame) -> dict[str, float]:
     imp = answers[(answers["role"] == "importance") & answers["score"].notna() & answers["dimension"].notna()]
     if imp.empty:
         raise ValueError("no importance ratings in the answers")
-    return _normalised(imp.groupby("dimension")["score"].mean())
+    return stated_weights_from_means(imp.groupby("dimension")["score"].mean())
+
+
+def stated_weights_from_means(means: pd.Series) -> dict[str, float]:
+    """:func:`stated_importance_weights` from the mean importance rating per dimension."""
+    return _normalised(means)
 
 
 WeightSource = Mapping[str, float] | AhpResult

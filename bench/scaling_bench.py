@@ -1,13 +1,15 @@
 """Report scaling with the aggregates (issue 15): 1M / 4M / 16M answers, raw path against aggregates.
 
 Usage: .venv/bin/python bench/scaling_bench.py [--sizes 1,4,16] [--period month] [--runs 2]
-       [--completions 300]
+       [--completions 300] [--skip-raw]
 
 For each size (millions of answers, 8 weeks of history, every row inside the report's window) it
-writes a fresh database with storage.demo_data (COPY, then the aggregates rebuilt), then, each in a
-fresh process so ru_maxrss is that path's alone:
-- raw: load_frames → build_report (no charts) → to_text (the whole report, as before issue 15);
-- aggregates: load_for_report → histograms → the figures served from them (analysis.aggregate_figures).
+writes a fresh database with storage.demo_data (COPY, then the aggregates rebuilt), then times the
+whole command an operator runs, ``tingjian report --period <period> --at 2025-05-31`` (text to a
+file), under ``/usr/bin/time -v`` (wall clock and the process's maximum resident set size):
+- aggregates: the default (load_report_inputs → build_report_from_aggregates → to_text);
+- raw: the same command with ``--raw`` (load_frames → build_report, the path before issue 15).
+The command's stderr says when a report fell back to raw answers; that is recorded (``fallback``).
 Then the upkeep: ``--completions`` responses with copied answers are completed one transaction
 each, once with a bare status update and once through ResponseRepository.complete (status update +
 aggregate upkeep); CPU is the PostgreSQL backend's (from /proc, same machine) plus this process's.
@@ -19,9 +21,9 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis import aggregate_figures as agg
 from analysis.periods import Freq
-from analysis.report import ReportSettings, build_report, report_window
 from dialogs.survey_loader import default_survey_path, load_survey_file
-from storage.aggregate_frames import load_for_report
 from storage.aggregates import rebuild
-from storage.analytics import load_frames
 from storage.database import create_engine, session_factory
 from storage.demo_data import DemoConfig, write_demo_data
 from storage.migrate import upgrade_async
@@ -73,6 +71,7 @@ async def write(url: str, millions: float) -> dict[str, Any]:
         rebuild_s = time.perf_counter() - began
         async with engine.begin() as connection:  # committed: a rolled-back ANALYZE keeps no statistics
             await connection.execute(text("ANALYZE"))
+        async with engine.connect() as connection:
             rows = {
                 table: int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
                 for table in (
@@ -94,46 +93,49 @@ async def write(url: str, millions: float) -> dict[str, Any]:
         await engine.dispose()
 
 
-async def raw_report(url: str, period: Freq) -> dict[str, Any]:
-    now = END - pd.Timedelta(microseconds=1)
-    settings = ReportSettings(charts=False, tz=TZ)
-    engine = create_engine(url)
-    try:
-        began = time.perf_counter()
-        start, end = report_window(now, period, settings.trend_periods, TZ)
-        frames = await load_frames(engine, start, end)
-        report = build_report(frames.answers, frames.responses, frames.complaints, now, period, settings)
-        report.to_text()
-        return {"seconds": time.perf_counter() - began, "answers_loaded": len(frames.answers)}
-    finally:
-        await engine.dispose()
+AT = "2025-05-31"  # May in Shanghai: the last whole month of the history (it ends 2025-06-02)
 
 
-async def aggregate_report(url: str, period: Freq) -> dict[str, Any]:
-    now = END - pd.Timedelta(microseconds=1)
-    engine = create_engine(url)
-    try:
-        began = time.perf_counter()
-        async with engine.connect() as connection:
-            stored = await load_for_report(connection, now, period, TZ)
-        hist = agg.histograms(
-            stored.answer_counts,
-            stored.dimension_counts,
-            stored.response_counts,
-            now,
+def command(url: str, period: Freq, raw: bool) -> dict[str, Any]:
+    """Wall time and peak RSS of one ``tingjian report`` run (its own process, under /usr/bin/time -v)."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "report.txt"
+        args = [
+            "report",
+            "--period",
             period,
-            TZ,
-        )
-        agg.dimension_table(hist, 30)
-        agg.question_scores(hist, hist.current)
-        agg.dimension_trend(hist)
-        for label in (hist.current, hist.previous):
-            agg.satisfaction(hist, label)
-            agg.nps_counts(hist, label)
-        rows = len(stored.answer_counts) + len(stored.dimension_counts) + len(stored.response_counts)
-        return {"seconds": time.perf_counter() - began, "rows_loaded": rows}
-    finally:
-        await engine.dispose()
+            "--at",
+            AT,
+            "--output",
+            str(output),
+            *(["--raw"] if raw else []),
+        ]
+        env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "ADMIN_IDS"}}
+        env.update(DATABASE_URL=url, TIMEZONE=TZ)
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", sys.executable, "-m", "bot", *args],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"tingjian report failed: {done.stderr[-2000:]}")
+        lines = done.stderr.splitlines()
+        stats = dict(line.strip().split(": ", 1) for line in lines if line.startswith("\t") and ": " in line)
+        fallback = [line for line in lines if line.startswith("report built from raw answers")]
+        return {
+            "wall_s": _seconds(stats["Elapsed (wall clock) time (h:mm:ss or m:ss)"]),
+            "peak_rss_mb": int(stats["Maximum resident set size (kbytes)"]) / 1024,
+            "user_s": float(stats["User time (seconds)"]),
+            "fallback": fallback[0] if fallback else None,
+            "report_bytes": output.stat().st_size,
+        }
+
+
+def _seconds(clock: str) -> float:
+    """/usr/bin/time's h:mm:ss or m:ss.ss as seconds."""
+    total = 0.0
+    for part in clock.split(":"):
+        total = total * 60 + float(part)
+    return total
 
 
 _COPY_RESPONSES = """
@@ -226,31 +228,6 @@ async def upkeep(url: str, version_id: int, completions: int) -> dict[str, Any]:
         await engine.dispose()
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM): unlike ru_maxrss it does not carry the parent's over exec."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def child(mode: str, url: str, period: Freq, runs: int) -> None:
-    """Time one path ``runs`` times in this process; print JSON with the process's peak RSS."""
-    measure = raw_report if mode == "raw" else aggregate_report
-    results = [asyncio.run(measure(url, period)) for _ in range(runs)]
-    peak_mb = _peak_rss_mb()
-    print(json.dumps({"runs": results, "peak_rss_mb": peak_mb}))
-
-
-def _in_child(mode: str, url: str, period: str, runs: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, url, "--period", period, "--runs", str(runs)],
-        capture_output=True, text=True, check=True, env=os.environ.copy(),
-    )  # fmt: skip
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,4,16", help="millions of answers, comma-separated")
@@ -260,20 +237,16 @@ def main() -> None:
     parser.add_argument(
         "--skip-raw", action="store_true", help="only the aggregate path (for the largest size)"
     )
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child[0], args.child[1], args.period, args.runs)
-        return
     with server_url() as server:
         for size in [float(s) for s in args.sizes.split(",")]:
             url = asyncio.run(create_database(server, prefix="tingjian_scaling"))
             try:
                 written = asyncio.run(write(url, size))
                 line: dict[str, Any] = {"size_m": size, **written}
-                line["aggregate"] = _in_child("agg", url, args.period, args.runs)
+                line["aggregate"] = [command(url, args.period, raw=False) for _ in range(args.runs)]
                 if not args.skip_raw:
-                    line["raw"] = _in_child("raw", url, args.period, args.runs)
+                    line["raw"] = [command(url, args.period, raw=True) for _ in range(args.runs)]
                 line["upkeep"] = asyncio.run(upkeep(url, written["version_id"], args.completions))
                 print(json.dumps(line), flush=True)
             finally:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.api.routes import add_api_routes
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import Settings
+from bot.database import database_url, open_database
 from bot.inflight import DrainingDispatcher
 from bot.jobs.campaigns import CampaignSender
 from bot.jobs.deliveries import JobDelivery
@@ -26,34 +27,11 @@ from bot.metrics import Metrics
 from bot.worker_child import WorkerChild, child_env
 from dialogs.survey_loader import default_survey_path, load_survey_file
 from storage.classifier import ClassifierRepository
-from storage.database import MAX_CONNECTIONS, create_engine, session_factory
-from storage.embedded import embedded_database_url
-from storage.migrate import ensure_current, upgrade_async
+from storage.database import MAX_CONNECTIONS, session_factory
 from storage.surveys import LoadResult, SurveyRepository
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 30  # how long in-flight updates may take to finish when the process stops
-
-
-def database_url(settings: Settings) -> tuple[str, bool]:
-    """The configured DATABASE_URL, else the embedded server's; the flag says which."""
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value(), False
-    return embedded_database_url(settings.data_dir), True
-
-
-async def open_database(settings: Settings) -> AsyncEngine:
-    """Connect and verify the schema; the embedded database is ours, so it is migrated automatically."""
-    url, embedded = database_url(settings)
-    if embedded:
-        await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        await ensure_current(engine)
-    except BaseException:
-        await engine.dispose()
-        raise
-    return engine
 
 
 async def load_default_survey(engine: AsyncEngine) -> LoadResult:

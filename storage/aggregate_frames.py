@@ -6,7 +6,7 @@ responses and must not import pandas; only reports read these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,6 +24,11 @@ class AggregateFrames:
     answer_counts: pd.DataFrame  # day, question_key, role, dimension, score, n
     dimension_counts: pd.DataFrame  # day, dimension, item_sum, item_count, n
     response_counts: pd.DataFrame  # day, straightline, speeder, repeat, n
+    # day, survey_version_id, pattern ("id,id,…"), key_a, role_a, dimension_a, key_b, role_b,
+    # dimension_b, n, sum_a, sum_b, sum_ab (storage.aggregate_products)
+    item_products: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # day, survey_version_id, pattern, dimension, item_sum, item_count, n
+    pattern_dimensions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 async def _frame(executor: Executor, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -69,7 +74,36 @@ async def load_aggregates(
         """,
         params,
     )
-    return AggregateFrames(answer_counts, dimension_counts, response_counts)
+    item_products = await _frame(
+        executor,
+        """
+        SELECT p.day, p.survey_version_id, array_to_string(p.pattern, ',') AS pattern,
+               qa.key AS key_a, qa.role AS role_a, qa.dimension_key AS dimension_a,
+               qb.key AS key_b, qb.role AS role_b, qb.dimension_key AS dimension_b,
+               sum(p.n)::bigint AS n, sum(p.sum_a) AS sum_a, sum(p.sum_b) AS sum_b,
+               sum(p.sum_ab) AS sum_ab
+        FROM daily_item_products p
+        JOIN questions qa ON qa.id = p.question_a JOIN questions qb ON qb.id = p.question_b
+        WHERE p.day BETWEEN :first AND :last AND p.repeats & :bit = 0
+        GROUP BY p.day, p.survey_version_id, p.pattern, p.question_a, p.question_b,
+                 qa.key, qa.role, qa.dimension_key, qb.key, qb.role, qb.dimension_key
+        HAVING sum(p.n) > 0
+        """,
+        params,
+    )
+    pattern_dimensions = await _frame(
+        executor,
+        """
+        SELECT day, survey_version_id, array_to_string(pattern, ',') AS pattern, dimension,
+               item_sum, item_count, sum(n)::bigint AS n
+        FROM daily_pattern_dimensions WHERE day BETWEEN :first AND :last AND repeats & :bit = 0
+        GROUP BY day, survey_version_id, pattern, dimension, item_sum, item_count HAVING sum(n) > 0
+        """,
+        params,
+    )
+    return AggregateFrames(
+        answer_counts, dimension_counts, response_counts, item_products, pattern_dimensions
+    )
 
 
 async def load_for_report(

@@ -23,6 +23,9 @@ from typing import Final
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from storage.aggregate_pairs import add_pairs, rebuild_pairs
+from storage.aggregate_products import add_products, rebuild_products
+
 Executor = AsyncSession | AsyncConnection
 
 _CONTEXT: Final = "channel, branch, staff, service_type"
@@ -156,6 +159,8 @@ _SET_REPEATS = text(
 
 async def _histograms(executor: Executor, ids: list[int], sign: int) -> None:
     await executor.execute(_SOME, {"ids": ids, "sign": sign})
+    await add_products(executor, ids, sign)
+    await add_pairs(executor, ids, sign)
 
 
 async def add_completed(executor: Executor, response_id: int) -> bool:
@@ -227,4 +232,6 @@ async def rebuild(
         await connection.execute(repeats, {"added": []})
         for sql in _HISTOGRAMS:
             await connection.execute(text(sql.format(filter="TRUE")), {"sign": 1})
+        await rebuild_products(connection)
+        await rebuild_pairs(connection)
     return count

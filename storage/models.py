@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -508,49 +509,67 @@ class ResponseSummary(Base):
     repeats: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
 
-class DailyResponseCount(Base):
+class DayContextKey:
+    """The key every daily aggregate table starts with: local day, survey version, service context,
+    repeat bits."""
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
+    # Bits 1 day / 2 week / 4 month: the rows' responses are repeats for reports of that length.
+    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+
+
+class DailyResponseCount(DayContextKey, Base):
     """How many completed responses of a day and context carried each combination of cleaning flags."""
 
     __tablename__ = "daily_response_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
     straightline: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     speeder: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyAnswerCount(Base):
+class DailyAnswerCount(DayContextKey, Base):
     """How many kept answers of a day and context gave a question a score (a histogram)."""
 
     __tablename__ = "daily_answer_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     score: Mapped[float] = mapped_column(Float, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyDimensionCount(Base):
+class DailyDimensionCount(DayContextKey, Base):
     """How many kept responses of a day and context summed ``item_sum`` over ``item_count`` items."""
 
     __tablename__ = "daily_dimension_counts"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    branch: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    staff: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    service_type: Mapped[str] = mapped_column(Text, primary_key=True, server_default="")
-    repeats: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    dimension: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
+    item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyItemProduct(DayContextKey, Base):
+    """Cross-products of two scored questions (items, overall) over kept responses of a day, context
+    and answer pattern (the sorted ids of the response's scored item and overall questions)."""
+
+    __tablename__ = "daily_item_products"
+    pattern: Mapped[list[int]] = mapped_column(ARRAY(Integer), primary_key=True)
+    question_a: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    question_b: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    sum_a: Mapped[float] = mapped_column(Float)
+    sum_b: Mapped[float] = mapped_column(Float)
+    sum_ab: Mapped[float] = mapped_column(Float)
+
+
+class DailyPatternDimension(DayContextKey, Base):
+    """How many kept responses of a day, context and answer pattern summed ``item_sum`` in a dimension."""
+
+    __tablename__ = "daily_pattern_dimensions"
+    pattern: Mapped[list[int]] = mapped_column(ARRAY(Integer), primary_key=True)
     dimension: Mapped[str] = mapped_column(Text, primary_key=True)
     item_sum: Mapped[float] = mapped_column(Float, primary_key=True)
     item_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -591,3 +610,41 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     finished_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+
+
+class DailyServqualCount(DayContextKey, Base):
+    """How many kept responses had, over their ``pair_count`` expectation/perception pairs of a
+    dimension, P − E summing to ``gap_sum`` (with the sums of P and E over those responses)."""
+
+    __tablename__ = "daily_servqual_counts"
+    dimension: Mapped[str] = mapped_column(Text, primary_key=True)
+    gap_sum: Mapped[float] = mapped_column(Float, primary_key=True)
+    pair_count: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    perception_sum: Mapped[float] = mapped_column(Float)
+    expectation_sum: Mapped[float] = mapped_column(Float)
+
+
+class DailyKanoCount(DayContextKey, Base):
+    """How many kept responses answered a Kano pair (functional, dysfunctional question) with these codes."""
+
+    __tablename__ = "daily_kano_counts"
+    functional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    dysfunctional_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    functional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    dysfunctional_score: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class QuestionPair(Base):
+    """Two questions of one version asked as a pair (the definition's ``pairs_with``): an expectation
+    with its perception item (whose dimension it carries), or a Kano dysfunctional with its functional."""
+
+    __tablename__ = "question_pairs"
+    survey_version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_versions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    partner_id: Mapped[int]
+    role: Mapped[str] = mapped_column(String(12))
+    dimension: Mapped[str | None] = mapped_column(String(40))

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.survey import Survey
+from storage.aggregate_pairs import store_pairs
 from storage.locks import Lock, lock_for_transaction
 from storage.models import DimensionRow, QuestionRow, SurveyRow, SurveyVersion
 
@@ -90,6 +91,7 @@ class SurveyRepository:
             for i, q in enumerate(survey.questions)
         )
         await self.session.flush()
+        await store_pairs(self.session, version.id)
         return LoadResult(survey.key, version.version, version.id, created=True)
 
     async def definitions(self) -> list[Survey]:

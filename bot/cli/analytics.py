@@ -32,7 +32,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_rebuild(settings: Settings) -> int:
-    from bot.runner import open_database
+    from bot.database import open_database
     from storage.aggregates import rebuild
 
     engine = await open_database(settings)

@@ -69,8 +69,8 @@ def _retrain(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _retrain_async(settings: Settings) -> int:
+    from bot.database import database_url
     from bot.jobs.retrain import retrain_deployment
-    from bot.runner import database_url
     from storage.database import create_engine
 
     url, _ = database_url(settings)

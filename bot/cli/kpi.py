@@ -187,7 +187,7 @@ def _new_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from bot.runner import open_database
+    from bot.database import open_database
     from storage.database import session_factory
     from storage.unit_of_work import UnitOfWork
 

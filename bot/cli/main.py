@@ -137,7 +137,7 @@ def _start_playground(settings: Settings, args: argparse.Namespace, line: str) -
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.runner import database_url
+    from bot.database import database_url
     from storage.migrate import upgrade
 
     url, _ = database_url(settings)
@@ -147,7 +147,7 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.runner import database_url
+    from bot.database import database_url
     from storage.migrate import downgrade
 
     url, _ = database_url(settings)
@@ -171,7 +171,7 @@ def _survey_load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _store_survey(settings: Settings, survey: Survey, path: Path) -> LoadResult:
-    from bot.runner import open_database
+    from bot.database import open_database
     from storage.database import session_factory
     from storage.surveys import SurveyRepository
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,8 +20,9 @@ from bot.config import Settings
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.report import Report, SurveyDesign
-    from storage.analytics import Frames
+    from analysis.periods import Freq
+    from analysis.report import Report, ReportSettings
+    from bot.jobs.reports import PeriodReport
     from storage.demo_data import DemoConfig, DemoSummary
 
 FORMATS = {"text": "txt", "md": "md", "html": "html", "json": "json"}
@@ -46,6 +48,11 @@ def add_report_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--keep-insignificant-drivers",
         action="store_true",
         help="give drivers whose regression coefficient is not significant (p ≥ 0.05) data-driven weight too",
+    )
+    report.add_argument(
+        "--raw",
+        action="store_true",
+        help="build it from raw answers instead of the aggregates (slower; the reference)",
     )
     report.set_defaults(handler=_report)
 
@@ -87,8 +94,7 @@ def report_now(at: dt.date | None, period: str, tz: str) -> pd.Timestamp:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from analysis.report import build_report, report_window
-    from bot.jobs.digests import report_settings
+    from bot.jobs.reports import report_settings
 
     tz = settings.timezone
     now = report_now(args.at, args.period, tz)
@@ -99,19 +105,10 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         charts=args.format == "html",
         keep_insignificant_drivers=args.keep_insignificant_drivers,
     )
-    start, end = report_window(now, args.period, config.trend_periods, tz)
-    frames, design, texts = asyncio.run(_load(settings, start, end))
-    config = replace(config, design=design, question_texts=texts)
-    report = build_report(
-        frames.answers,
-        frames.responses,
-        frames.complaints,
-        now,
-        args.period,
-        config,
-        follow_ups=frames.follow_ups,
-        reasons=frames.reasons,
-    )
+    built = asyncio.run(_build(settings, config, args.period, now, args.raw))
+    if built.raw_because is not None and not args.raw:
+        print(f"report built from raw answers: {built.raw_because}", file=sys.stderr)
+    report = built.report
     rendered = _render(report, args.format)
     if args.format == "text" and args.output is None:
         print(rendered, end="")
@@ -132,18 +129,20 @@ def _render(report: Report, fmt: str) -> str:
     return renderers[fmt]()
 
 
-async def _load(
-    settings: Settings, start: pd.Timestamp, end: pd.Timestamp
-) -> tuple[Frames, SurveyDesign, dict[str, dict[str, str]]]:
-    """The report's frames, the survey design (paired questions) and the questions' wording."""
-    from bot.jobs.digests import load_survey_design
-    from bot.runner import open_database
-    from storage.analytics import load_frames, question_texts
+async def _build(
+    settings: Settings, config: ReportSettings, period: Freq, now: pd.Timestamp, raw: bool
+) -> PeriodReport:
+    """The report as the digests build it (from the aggregates unless ``raw``), with the survey design
+    (paired questions) and the questions' wording."""
+    from bot.database import open_database
+    from bot.jobs.reports import load_survey_design, period_report
+    from storage.analytics import question_texts
 
     engine = await open_database(settings)
     try:
-        frames = await load_frames(engine, start, end)
-        return frames, await load_survey_design(engine), await question_texts(engine)
+        design, texts = await load_survey_design(engine), await question_texts(engine)
+        config = replace(config, design=design, question_texts=texts)
+        return await period_report(engine, config, period, now, raw=raw)
     finally:
         await engine.dispose()
 
@@ -173,7 +172,8 @@ def _demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _write_demo(settings: Settings, config: DemoConfig) -> DemoSummary:
-    from bot.runner import load_default_survey, open_database
+    from bot.database import open_database
+    from bot.runner import load_default_survey
     from storage.demo_data import write_demo_data
 
     engine = await open_database(settings)

@@ -49,12 +49,12 @@ async def analytics_engine(settings: Settings, main: AsyncEngine) -> AsyncIterat
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run jobs and the digest scheduler until SIGTERM/SIGINT (or `stop`); a job in progress finishes."""
     from bot.app import build_bot
+    from bot.database import open_database
     from bot.jobs.digests import DigestScheduler
     from bot.jobs.retrain import schedule_retraining
     from bot.jobs.sla_watch import utc_now
     from bot.jobs.worker import JobContext, Worker
     from bot.metrics import Metrics
-    from bot.runner import open_database
     from storage.jobs import JobQueue
 
     stop = stop or asyncio.Event()

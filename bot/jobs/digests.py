@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -28,15 +28,14 @@ from analysis.digest import (
     split_message,
 )
 from analysis.periods import Freq, PeriodBounds, period_of
-from analysis.report import Report, ReportSettings, SamplingPlan, SurveyDesign, build_report, report_window
+from analysis.report import Report
 from bot.campaign_report import rates_lines
 from bot.config import Settings
 from bot.jobs.deliveries import send_parts
+from bot.jobs.reports import build_period_report
 from bot.metrics import Metrics
 from dialogs.i18n import Language, language_of, t
-from dialogs.survey import Survey
 from dialogs.terms import CATEGORIES
-from storage.analytics import Frames, load_frames, question_texts
 from storage.database import session_factory
 from storage.jobs import Part
 from storage.locks import Lock, try_lock
@@ -66,63 +65,6 @@ def send_time(period: PeriodBounds, frequency: str, settings: Settings) -> pd.Ti
     days = {"daily": 0, "weekly": settings.digest_weekday, "monthly": settings.digest_monthday - 1}[frequency]
     local_end = period.end.tz_convert(settings.timezone)
     return (local_end + pd.Timedelta(days=days, hours=hours, minutes=minutes)).tz_convert("UTC")
-
-
-def report_settings(settings: Settings, language: Language) -> ReportSettings:
-    """The analysis settings of a digest in `language`."""
-    sla: dict[str, float] = {
-        str(severity): hours for severity, hours in settings.sla_resolution_hours.items()
-    }
-    plan = SamplingPlan(
-        margin=settings.sample_margin,
-        confidence=settings.sample_confidence,
-        population=settings.sample_population,
-        response_rate=settings.expected_response_rate,
-    )
-    return ReportSettings(tz=settings.timezone, lang=language, sla_hours=sla, sampling=plan)
-
-
-def survey_design(surveys: Iterable[Survey]) -> SurveyDesign:
-    """Which questions pair up (SERVQUAL expectations, Kano pairs) across stored survey versions."""
-    expectation_of: dict[str, str] = {}
-    kano_pairs: dict[str, str] = {}
-    for survey in surveys:
-        expectation_of.update(survey.pairs("expectation"))
-        kano_pairs.update({functional: key for key, functional in survey.pairs("kano_dysf").items()})
-    return SurveyDesign(expectation_of=expectation_of, kano_pairs=kano_pairs)
-
-
-async def load_survey_design(engine: AsyncEngine) -> SurveyDesign:
-    """The survey design of every stored survey version."""
-    async with session_factory(engine)() as session:
-        return survey_design(await UnitOfWork(session).surveys.definitions())
-
-
-async def build_period_report(
-    engine: AsyncEngine, settings: Settings, freq: Freq, at: pd.Timestamp, language: Language
-) -> tuple[Report, Frames]:
-    """Load the frames a report of the period containing `at` needs, and build it with its charts."""
-    cfg = replace(
-        report_settings(settings, language),
-        design=await load_survey_design(engine),
-        question_texts=await question_texts(engine),
-    )
-    start, end = report_window(at, freq, cfg.trend_periods, settings.timezone)
-    frames = await load_frames(engine, start, end)
-    # pandas work is CPU-bound: off the event loop, so the bot keeps answering customers.
-    report = await asyncio.to_thread(
-        lambda: build_report(
-            frames.answers,
-            frames.responses,
-            frames.complaints,
-            at,
-            freq,
-            cfg,
-            follow_ups=frames.follow_ups,
-            reasons=frames.reasons,
-        ).with_charts()
-    )
-    return report, frames
 
 
 def report_parts(report: Report, language: Language, extra: list[str] | None = None) -> list[Part]:
@@ -178,9 +120,10 @@ class DigestScheduler:
             try:
                 if key not in reports:
                     at = period.end - pd.Timedelta(microseconds=1)
-                    reports[key], _ = await build_period_report(
+                    built = await build_period_report(
                         self.analytics or self.engine, self.settings, FREQUENCIES[frequency], at, language
                     )
+                    reports[key] = built.report
                 await send_report(self.bot, admin_id, reports[key], language, await self._campaigns(language))
             except Exception:
                 logger.exception("digest for admin %s failed; it will be retried", admin_id)
@@ -197,15 +140,15 @@ class DigestScheduler:
             return 0
         language = self.settings.default_language
         stamp = pd.Timestamp(now)
-        report, frames = await build_period_report(
+        built = await build_period_report(
             self.analytics or self.engine, self.settings, "week", stamp, language
         )
         current = period_of(stamp, "week", self.settings.timezone)
         previous = period_of(stamp, "week", self.settings.timezone, -1)
         names: dict[str, str] = {c: t(language, f"complaint_category_{c}") for c in CATEGORIES}
-        alerts = dimension_alerts(report, self.settings.alert_margin, language) + complaint_alerts(
-            category_counts(frames.complaints, current),
-            category_counts(frames.complaints, previous),
+        alerts = dimension_alerts(built.report, self.settings.alert_margin, language) + complaint_alerts(
+            category_counts(built.complaints, current),
+            category_counts(built.complaints, previous),
             self.settings.complaint_spike_factor,
             self.settings.complaint_spike_minimum,
             names,

@@ -23,8 +23,9 @@ from analysis.kpis import KpiTarget, kpi_table
 from analysis.periods import Freq, period_of
 from bot.config import Settings
 from bot.exports import to_csv_zip, to_xlsx
-from bot.jobs.digests import build_period_report, report_parts
+from bot.jobs.digests import report_parts
 from bot.jobs.keywords import keywords_job
+from bot.jobs.reports import build_period_report
 from bot.jobs.retrain import JOB_KIND as RETRAIN_JOB
 from bot.jobs.retrain import retrain_deployment
 from dialogs.i18n import Language, language_of, t
@@ -55,8 +56,8 @@ class JobContext:
 async def digest_job(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:
     """/digest: the report of the period containing `at`, with its chart."""
     at = pd.Timestamp(payload["at"])
-    report, _ = await build_period_report(ctx.analytics, ctx.settings, FREQS[payload["freq"]], at, language)
-    return report_parts(report, language)
+    built = await build_period_report(ctx.analytics, ctx.settings, FREQS[payload["freq"]], at, language)
+    return report_parts(built.report, language)
 
 
 async def export_job(ctx: JobContext, payload: dict[str, Any], language: Language) -> list[Part]:

@@ -32,7 +32,8 @@ async def seed_demo(settings: Settings) -> None:
     except ImportError:
         print(NOT_AVAILABLE, flush=True)
         return
-    from bot.runner import load_default_survey, open_database
+    from bot.database import open_database
+    from bot.runner import load_default_survey
 
     engine = await open_database(settings)
     try:

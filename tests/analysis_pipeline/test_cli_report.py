@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,9 +129,14 @@ async def _answer_the_example(engine: AsyncEngine) -> None:
                 await uow.responses.record_answer(
                     response_id, stored.question_ids[key], scores[customer], None
                 )
+            # Answered in one go here; a real customer takes a while (the cleaning drops speeders).
+            # Before completing: the completion's aggregate upkeep flags speeders from started_at.
+            await session.execute(
+                update(Response)
+                .where(Response.id == response_id)
+                .values(started_at=func.now() - text("interval '1 minute'"))
+            )
             await uow.responses.complete(response_id)
-        # Answered in one go here; a real customer takes a while (the cleaning drops speeders).
-        await session.execute(update(Response).values(started_at=func.now() - text("interval '1 minute'")))
 
 
 async def test_a_survey_with_expectations_and_a_kano_pair_gets_gaps_and_categories(
@@ -175,3 +181,25 @@ async def test_a_survey_with_expectations_and_a_kano_pair_gets_gaps_and_categori
         "按预期回复率需发出 1090 份邀请，超过总体规模 500：计划样本数无法达到。"
         in sections["gbt_sampling"]["notes"]
     )
+
+
+def test_the_report_from_aggregates_reads_as_the_raw_one_and_says_when_it_falls_back(
+    db: AsyncEngine, database_url: str
+) -> None:
+    written = tingjian(
+        "demo-data", "--customers", "120", "--weeks", "3", "--responses-per-week", "40",
+        "--complaints-per-week", "4", "--seed", "5", DATABASE_URL=database_url,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    served = tingjian("report", "--period", "week", DATABASE_URL=database_url)
+    raw = tingjian("report", "--period", "week", "--raw", DATABASE_URL=database_url)
+    assert served.returncode == 0 and raw.returncode == 0, served.stderr + raw.stderr
+    assert served.stderr == "" and "数据清洗" in served.stdout
+    # The same text, but for the minute each was made at (the header says when).
+    made_at = re.compile(r"\d{2}:\d{2} \(Asia/Shanghai\)")
+    assert made_at.sub("", served.stdout) == made_at.sub("", raw.stdout)
+    # The aggregates were cut in Shanghai days: a report in another zone cannot use them.
+    elsewhere = tingjian("report", "--period", "week", DATABASE_URL=database_url, TIMEZONE="America/New_York")
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "report built from raw answers: report aggregates are cut as" in elsewhere.stderr
+    assert "rebuild them" in elsewhere.stderr and "数据清洗" in elsewhere.stdout

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analysis.digest import digest_text
 from analysis.report import build_report
 from bot.app import build_bot
-from bot.jobs.digests import DigestScheduler, report_settings
+from bot.jobs.digests import DigestScheduler
+from bot.jobs.reports import report_settings
 from bot.metrics import Metrics
 from bot.runner import load_default_survey
 from dialogs.campaign import Audience, CampaignSpec, Schedule
