@@ -31,6 +31,7 @@ from analysis.complaint_data import (  # noqa: E402
     train_part,
 )
 from analysis.complaint_evaluation import evaluate  # noqa: E402
+from dialogs.complaint_flow import ASK_BELOW_CONFIDENCE  # noqa: E402
 
 _LOAD = (
     "import time; t = time.perf_counter(); "
@@ -76,6 +77,19 @@ def _section(name: str, rows: list[Example]) -> None:
     print(result.table())
 
 
+def _by_confidence(rows: list[Example]) -> None:
+    """What the customer sees: a proposal to confirm at or above ASK_BELOW_CONFIDENCE, else a choice
+    between the two likeliest causes (dialogs/complaint_flow.py)."""
+    guesses = {row.text: complaints.classify(row.text) for row in rows}
+    proposed = [row for row in rows if guesses[row.text].confidence >= ASK_BELOW_CONFIDENCE]
+    asked = [row for row in rows if guesses[row.text].confidence < ASK_BELOW_CONFIDENCE]
+    result = evaluate(proposed, lambda text: guesses[text].category)
+    share = f"{len(proposed)}/{len(rows)}"
+    print(f"\n- proposed (confidence ≥ {ASK_BELOW_CONFIDENCE}): {share}, {result.summary()}")
+    offered = sum(row.label in (guesses[row.text].category, guesses[row.text].runner_up) for row in asked)
+    print(f"- asked to pick one of two: {len(asked)}/{len(rows)}; the right one offered in {offered}")
+
+
 def main() -> None:
     """Print the "Complaint classification" figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -88,6 +102,7 @@ def main() -> None:
     for name, rows in (("real", real), ("hand-written", handwritten)):
         print(f"{name}: {len(rows)} rows, train {len(train_part(rows))}, held-out {len(held_out_part(rows))}")
     _section("Real customers (held-out part)", held_out_part(real))
+    _by_confidence(held_out_part(real))
     _section("Hand-written service-hall complaints (held-out part)", held_out_part(handwritten))
     texts = [row.text for row in held_out_part(real) + held_out_part(handwritten)]
     complaints.classify(texts[0])
