@@ -67,17 +67,13 @@ ON CONFLICT ({_KEY}, functional_id, dysfunctional_id, functional_score, dysfunct
 DO UPDATE SET n = daily_kano_counts.n + excluded.n
 """
 
-_SOME_FILTER: Final = "s.response_id = ANY(CAST(:ids AS int[]))"
-# One statement, one round trip (data-modifying CTEs share a snapshot).
-_SOME = text(
-    f"WITH servqual_added AS ({_SERVQUAL_SQL.format(filter=_SOME_FILTER)})"
-    f" {_KANO_SQL.format(filter=_SOME_FILTER)}"
-)
 
-
-async def add_pairs(executor: Executor, ids: list[int], sign: int) -> None:
-    """Add (``sign`` 1) or take back (−1) the pairs of these summarised responses."""
-    await executor.execute(_SOME, {"ids": ids, "sign": sign})
+def pairs_ctes(summaries: str) -> str:
+    """Both pair inserts as CTEs for the summaries the filter selects (in storage.aggregates' upkeep)."""
+    return (
+        f"servqual_added AS ({_SERVQUAL_SQL.format(filter=summaries)}),"
+        f" kano_added AS ({_KANO_SQL.format(filter=summaries)})"
+    )
 
 
 # The pairs the definitions name, as question ids ({filter}: one version, or all).

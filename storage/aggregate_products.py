@@ -29,9 +29,10 @@ _KEY: Final = f"day, survey_version_id, {_CONTEXT}, repeats, pattern"
 TABLES: Final = ("daily_item_products", "daily_pattern_dimensions")
 
 # {filter} selects the summaries; their kept responses' scored item and overall answers, with
-# each response's pattern. :sign = 1 adds them, −1 takes them back (a repeat-bit move).
-_PRODUCTS_SQL: Final = f"""
-WITH scored AS (
+# each response's pattern. :sign = 1 adds them, −1 takes them back (a repeat-bit move). CTEs, not a
+# statement: storage.aggregates runs them inside its one upkeep statement (one round trip and bind).
+_PRODUCTS_CTES: Final = f"""
+scored AS (
     SELECT s.response_id, s.day, s.survey_version_id, s.channel, s.branch, s.staff, s.service_type,
            s.repeats, a.question_id, a.score, q.role, q.dimension_key
     FROM response_summaries s
@@ -57,32 +58,29 @@ WITH scored AS (
     ORDER BY {_KEY}, dimension_key, item_sum, item_count
     ON CONFLICT ({_KEY}, dimension, item_sum, item_count)
     DO UPDATE SET n = daily_pattern_dimensions.n + excluded.n
-    RETURNING 1
-)
-INSERT INTO daily_item_products ({_KEY}, question_a, question_b, n, sum_a, sum_b, sum_ab)
-SELECT x.day, x.survey_version_id, x.channel, x.branch, x.staff, x.service_type, x.repeats, x.pattern,
-       x.question_id, y.question_id, :sign * count(*), :sign * sum(x.score), :sign * sum(y.score),
-       :sign * sum(x.score * y.score)
-FROM patterned x JOIN patterned y ON y.response_id = x.response_id AND y.question_id >= x.question_id
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-ON CONFLICT ({_KEY}, question_a, question_b) DO UPDATE SET
-    n = daily_item_products.n + excluded.n,
-    sum_a = daily_item_products.sum_a + excluded.sum_a,
-    sum_b = daily_item_products.sum_b + excluded.sum_b,
-    sum_ab = daily_item_products.sum_ab + excluded.sum_ab
-"""
-
-_SOME = text(_PRODUCTS_SQL.format(filter="s.response_id = ANY(CAST(:ids AS int[]))"))
-_ALL = text(_PRODUCTS_SQL.format(filter="TRUE"))
+), products_added AS (
+    INSERT INTO daily_item_products ({_KEY}, question_a, question_b, n, sum_a, sum_b, sum_ab)
+    SELECT x.day, x.survey_version_id, x.channel, x.branch, x.staff, x.service_type, x.repeats, x.pattern,
+           x.question_id, y.question_id, :sign * count(*), :sign * sum(x.score), :sign * sum(y.score),
+           :sign * sum(x.score * y.score)
+    FROM patterned x JOIN patterned y ON y.response_id = x.response_id AND y.question_id >= x.question_id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    ON CONFLICT ({_KEY}, question_a, question_b) DO UPDATE SET
+        n = daily_item_products.n + excluded.n,
+        sum_a = daily_item_products.sum_a + excluded.sum_a,
+        sum_b = daily_item_products.sum_b + excluded.sum_b,
+        sum_ab = daily_item_products.sum_ab + excluded.sum_ab
+)"""
 
 
-async def add_products(executor: Executor, ids: list[int], sign: int) -> None:
-    """Add (``sign`` 1) or take back (−1) the kept responses ``ids`` under their summaries' repeat bits."""
-    await executor.execute(_SOME, {"ids": ids, "sign": sign})
+def products_ctes(summaries: str) -> str:
+    """The CTEs adding (``:sign`` 1) or taking back (−1) the kept responses ``summaries`` selects."""
+    return _PRODUCTS_CTES.format(filter=summaries)
 
 
 async def rebuild_products(executor: Executor) -> None:
     """Recompute both tables from the (just rebuilt) summaries and raw answers."""
     await executor.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
-    await executor.execute(_ALL, {"sign": 1})
+    # A data-modifying CTE runs whether or not the main query reads it.
+    await executor.execute(text(f"WITH {products_ctes('TRUE')} SELECT"), {"sign": 1})

@@ -23,8 +23,8 @@ from typing import Final
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from storage.aggregate_pairs import add_pairs, rebuild_pairs
-from storage.aggregate_products import add_products, rebuild_products
+from storage.aggregate_pairs import pairs_ctes, rebuild_pairs
+from storage.aggregate_products import products_ctes, rebuild_products
 
 Executor = AsyncSession | AsyncConnection
 
@@ -145,11 +145,14 @@ _ONE_CUSTOMER = text(
     )
 )
 _SOME_FILTER: Final = "s.response_id = ANY(CAST(:ids AS int[]))"
-# One statement, one round trip: PostgreSQL runs data-modifying CTEs on the same snapshot.
+# Every table the upkeep adds to, in one statement: one round trip, one plan, one parameter bind.
+# PostgreSQL runs each data-modifying CTE once on the same snapshot, read or not; no CTE reads a
+# table another writes, and each table has one writer.
 _SOME = text(
     f"WITH responses_added AS ({_RESPONSE_COUNTS_SQL.format(filter=_SOME_FILTER)}),"
-    f" answers_added AS ({_ANSWER_COUNTS_SQL.format(filter=_SOME_FILTER)})"
-    f" {_DIMENSION_COUNTS_SQL.format(filter=_SOME_FILTER)}"
+    f" answers_added AS ({_ANSWER_COUNTS_SQL.format(filter=_SOME_FILTER)}),"
+    f" dimension_counts_added AS ({_DIMENSION_COUNTS_SQL.format(filter=_SOME_FILTER)}),"
+    f" {products_ctes(_SOME_FILTER)}, {pairs_ctes(_SOME_FILTER)} SELECT"
 )
 _SET_REPEATS = text(
     "UPDATE response_summaries s SET repeats = m.new FROM unnest(CAST(:ids AS int[]), CAST(:new AS int[]))"
@@ -159,8 +162,6 @@ _SET_REPEATS = text(
 
 async def _histograms(executor: Executor, ids: list[int], sign: int) -> None:
     await executor.execute(_SOME, {"ids": ids, "sign": sign})
-    await add_products(executor, ids, sign)
-    await add_pairs(executor, ids, sign)
 
 
 async def add_completed(executor: Executor, response_id: int) -> bool:
